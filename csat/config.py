@@ -1,0 +1,168 @@
+"""Settings: every ``CSAT_*`` key, its default and its meaning, in one place.
+
+The same keys are read from a Flask app's config, from the environment (CLI)
+or passed to :class:`Settings` directly. ``DEFAULTS`` is the documented
+table of defaults; :meth:`Settings.from_mapping` turns a mapping of
+``CSAT_*`` keys into typed settings and rejects invalid values.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from datetime import timedelta
+from typing import Any
+
+from .errors import ConfigurationError
+
+#: Every config key with its default. Durations are in the unit the name says.
+DEFAULTS: Mapping[str, Any] = {
+    # Where the data lives (SQLAlchemy URL). Embedded default: SQLite file.
+    "CSAT_DATABASE_URL": "sqlite:///csat.db",
+    # Secret for survey tokens and keyed hashes of opted-out addresses.
+    # Required; never stored in the database. Changing it breaks old links.
+    "CSAT_SECRET_KEY": None,
+    # Public base URL of the survey pages, used to build links in emails.
+    "CSAT_BASE_URL": "http://localhost:5000/survey",
+    # Seconds to wait after a ticket was resolved before the survey is sent.
+    "CSAT_DELAY_SECONDS": 3600,
+    # Share of resolved tickets that get a survey (0.0 - 1.0).
+    "CSAT_SAMPLING_RATE": 1.0,
+    # A customer gets at most one survey within this many days.
+    "CSAT_COOLDOWN_DAYS": 14,
+    # A survey link can be answered for this many days after it was due.
+    "CSAT_VALIDITY_DAYS": 14,
+    # Stored answers can be changed for this many hours, then they are final.
+    "CSAT_EDIT_WINDOW_HOURS": 24,
+    # Addresses that never get a survey: shell-style patterns, case-insensitive,
+    # e.g. ["*@helpdesk.example.com", "noreply@*"].
+    "CSAT_EXCLUDE_ADDRESSES": (),
+    # Longest comment accepted, in characters.
+    "CSAT_COMMENT_MAX_LENGTH": 2000,
+    # Erase personal data (address, comment) after this many days; None keeps it.
+    "CSAT_RETENTION_DAYS": None,
+    # Survey used when ``invite`` is not told one.
+    "CSAT_DEFAULT_SURVEY": "post_ticket",
+    # Locale used when an invitation names none (and for unknown locales).
+    "CSAT_DEFAULT_LOCALE": "en",
+}
+
+
+def _duration(value: Any, key: str, unit: str) -> timedelta:
+    if isinstance(value, timedelta):
+        result = value
+    else:
+        try:
+            number = float(value)
+        except (TypeError, ValueError) as e:
+            raise ConfigurationError(key, f"expected a number of {unit}, got {value!r}") from e
+        result = timedelta(**{unit: number})
+    if result < timedelta(0):
+        raise ConfigurationError(key, "must not be negative")
+    return result
+
+
+def _patterns(value: Any, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [p for p in value.replace(",", " ").split() if p]
+    try:
+        patterns = tuple(str(p).strip().lower() for p in value)
+    except TypeError as e:
+        raise ConfigurationError(key, f"expected a list of patterns, got {value!r}") from e
+    return tuple(p for p in patterns if p)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed csat settings; see :data:`DEFAULTS` for each key's meaning."""
+
+    secret_key: str | None = None
+    database_url: str = DEFAULTS["CSAT_DATABASE_URL"]
+    base_url: str = DEFAULTS["CSAT_BASE_URL"]
+    delay: timedelta = timedelta(seconds=DEFAULTS["CSAT_DELAY_SECONDS"])
+    sampling_rate: float = DEFAULTS["CSAT_SAMPLING_RATE"]
+    cooldown: timedelta = timedelta(days=DEFAULTS["CSAT_COOLDOWN_DAYS"])
+    validity: timedelta = timedelta(days=DEFAULTS["CSAT_VALIDITY_DAYS"])
+    edit_window: timedelta = timedelta(hours=DEFAULTS["CSAT_EDIT_WINDOW_HOURS"])
+    exclude_addresses: tuple[str, ...] = field(default=())
+    comment_max_length: int = DEFAULTS["CSAT_COMMENT_MAX_LENGTH"]
+    retention: timedelta | None = None
+    default_survey: str = DEFAULTS["CSAT_DEFAULT_SURVEY"]
+    default_locale: str = DEFAULTS["CSAT_DEFAULT_LOCALE"]
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.sampling_rate <= 1.0:
+            raise ConfigurationError("CSAT_SAMPLING_RATE", "must be between 0.0 and 1.0")
+        if self.comment_max_length < 1:
+            raise ConfigurationError("CSAT_COMMENT_MAX_LENGTH", "must be at least 1")
+        for name in ("delay", "cooldown", "validity", "edit_window"):
+            if getattr(self, name) < timedelta(0):
+                raise ConfigurationError(f"CSAT_{name.upper()}", "must not be negative")
+        object.__setattr__(
+            self,
+            "exclude_addresses",
+            _patterns(self.exclude_addresses, "CSAT_EXCLUDE_ADDRESSES"),
+        )
+        if self.secret_key is not None and len(self.secret_key) < 16:
+            raise ConfigurationError("CSAT_SECRET_KEY", "must be at least 16 characters long")
+
+    def require_secret_key(self) -> bytes:
+        """The secret key as bytes, or a :class:`ConfigurationError` if unset."""
+        if not self.secret_key:
+            raise ConfigurationError(
+                "CSAT_SECRET_KEY",
+                "is not set; generate one with "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`",
+            )
+        return self.secret_key.encode()
+
+    @classmethod
+    def from_mapping(cls, config: Mapping[str, Any]) -> Settings:
+        """Build settings from ``CSAT_*`` keys; missing keys take the defaults."""
+
+        def get(key: str) -> Any:
+            value = config.get(key)
+            return DEFAULTS[key] if value is None or value == "" else value
+
+        def number(key: str, kind: type[int] | type[float]) -> Any:
+            value = get(key)
+            try:
+                return kind(value)
+            except (TypeError, ValueError) as e:
+                raise ConfigurationError(key, f"expected a number, got {value!r}") from e
+
+        retention = get("CSAT_RETENTION_DAYS")
+        return cls(
+            secret_key=get("CSAT_SECRET_KEY"),
+            database_url=str(get("CSAT_DATABASE_URL")),
+            base_url=str(get("CSAT_BASE_URL")),
+            delay=_duration(get("CSAT_DELAY_SECONDS"), "CSAT_DELAY_SECONDS", "seconds"),
+            sampling_rate=number("CSAT_SAMPLING_RATE", float),
+            cooldown=_duration(get("CSAT_COOLDOWN_DAYS"), "CSAT_COOLDOWN_DAYS", "days"),
+            validity=_duration(get("CSAT_VALIDITY_DAYS"), "CSAT_VALIDITY_DAYS", "days"),
+            edit_window=_duration(get("CSAT_EDIT_WINDOW_HOURS"), "CSAT_EDIT_WINDOW_HOURS", "hours"),
+            exclude_addresses=_patterns(get("CSAT_EXCLUDE_ADDRESSES"), "CSAT_EXCLUDE_ADDRESSES"),
+            comment_max_length=number("CSAT_COMMENT_MAX_LENGTH", int),
+            retention=None
+            if retention is None
+            else _duration(retention, "CSAT_RETENTION_DAYS", "days"),
+            default_survey=str(get("CSAT_DEFAULT_SURVEY")),
+            default_locale=str(get("CSAT_DEFAULT_LOCALE")),
+        )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``CSAT_*`` environment variables."""
+        env = os.environ if environ is None else environ
+        return cls.from_mapping({k: v for k, v in env.items() if k in DEFAULTS})
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed (validated again)."""
+        known = {f.name for f in fields(self)}
+        unknown = set(changes) - known
+        if unknown:
+            raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
+        values = {name: getattr(self, name) for name in known}
+        values.update(changes)
+        return Settings(**values)

@@ -1,0 +1,152 @@
+"""The one exception hierarchy of csat, rooted at :class:`CSATError`.
+
+Every error carries the context needed to act on it as attributes, and
+errors raised while handling another one are chained (``raise ... from e``).
+Errors that a web request can run into also subclass the matching werkzeug
+HTTP exception, so a Flask host renders them with the right status code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from werkzeug.exceptions import Conflict, Gone, NotFound
+
+
+class CSATError(Exception):
+    """Base class of every error csat raises on purpose."""
+
+
+class ConfigurationError(CSATError):
+    """A required setting is missing or has an invalid value."""
+
+    def __init__(self, key: str, message: str) -> None:
+        self.key = key
+        super().__init__(f"{key}: {message}")
+
+
+class SurveyDefinitionError(CSATError):
+    """A survey definition is invalid.
+
+    ``source`` names the file (or ``"<python>"``), ``question`` the question
+    key when the problem belongs to one, and ``line`` the line number for
+    TOML syntax errors.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str = "<python>",
+        question: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        self.source = source
+        self.question = question
+        self.line = line
+        self.reason = message
+        where = source if line is None else f"{source}, line {line}"
+        if question is not None:
+            where = f"{where}, question {question!r}"
+        super().__init__(f"{where}: {message}")
+
+
+class InvalidInputError(CSATError, ValueError):
+    """An argument passed to the API is invalid (``field`` names it)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+class UnknownSurveyError(InvalidInputError, LookupError):
+    """No survey with this key (or version fingerprint) is known."""
+
+    def __init__(self, key: str, known: tuple[str, ...] = ()) -> None:
+        self.key = key
+        self.known = known
+        hint = f" (known: {', '.join(known)})" if known else ""
+        super().__init__("survey", f"unknown survey {key!r}{hint}")
+
+
+class NaiveDatetimeError(InvalidInputError):
+    """A datetime without timezone was given where an aware one is required."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field, "datetime must be timezone-aware (e.g. tzinfo=timezone.utc)")
+
+
+class InvalidAddressError(InvalidInputError):
+    """An email address is malformed or not a single plain address."""
+
+    def __init__(self, address: str, reason: str) -> None:
+        self.address = address
+        super().__init__("email", f"invalid address {address!r}: {reason}")
+
+
+@dataclass(frozen=True)
+class AnswerProblem:
+    """One problem found while validating answers to a survey."""
+
+    question: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.question}: {self.message}"
+
+
+class AnswerValidationError(CSATError, ValueError):
+    """Answers do not fit the survey version; ``problems`` lists every one."""
+
+    def __init__(self, problems: Sequence[AnswerProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("; ".join(str(p) for p in self.problems))
+
+
+class TokenError(CSATError):
+    """Base class for survey tokens that cannot be answered."""
+
+
+class UnknownTokenError(TokenError, NotFound):
+    """The token does not belong to any answerable invitation (HTTP 404)."""
+
+    def __init__(self) -> None:
+        TokenError.__init__(self, "unknown survey link")
+        NotFound.__init__(self, "This survey link is not valid.")
+
+
+class ExpiredTokenError(TokenError, Gone):
+    """The invitation's validity period has ended (HTTP 410)."""
+
+    def __init__(self) -> None:
+        TokenError.__init__(self, "survey link expired")
+        Gone.__init__(self, "This survey link has expired.")
+
+
+class CancelledTokenError(TokenError, Gone):
+    """The invitation was cancelled (ticket reopened, opt-out; HTTP 410).
+
+    The message shown to a customer only says "expired": it gives no hint
+    about why.
+    """
+
+    def __init__(self) -> None:
+        TokenError.__init__(self, "survey link cancelled")
+        Gone.__init__(self, "This survey link has expired.")
+
+
+class ResponseFinalError(CSATError, Conflict):
+    """The edit window of a stored response has closed (HTTP 409)."""
+
+    def __init__(self) -> None:
+        CSATError.__init__(self, "the answers are final and can no longer be changed")
+        Conflict.__init__(self, "Your answers are final and can no longer be changed.")
+
+
+class DatabaseError(CSATError):
+    """The database could not be reached or used (``url`` is the masked URL)."""
+
+    def __init__(self, url: str, message: str) -> None:
+        self.url = url
+        super().__init__(f"database {url}: {message}")

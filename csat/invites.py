@@ -1,0 +1,415 @@
+"""Invitations: one (``invite``) or many at once (``invite_many``).
+
+Both apply the same rules (:mod:`csat.rules`) and return the same
+:class:`InviteResult`. ``invite_many`` is set-based: it looks facts up and
+inserts rows in chunks, never with a database round trip per row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from .addresses import is_excluded, normalize_address
+from .catalog import SurveyCatalog
+from .clock import ensure_aware
+from .config import Settings
+from .errors import InvalidAddressError, InvalidInputError
+from .models import Invitation, OptOut, metadata
+from .rules import COOLDOWN_STATUSES, Decision, Facts, Reason, Status, decide, status_for
+from .tokens import customer_hash, derive_token, new_nonce, sample_fraction, token_hash
+
+CHANNELS = ("ticket", "phone", "chat")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: Strings that passed :func:`_text` (all its limits are the same for every field);
+#: a bounded set of immutable values, so remembering them is safe.
+_VALID_NAMES: set[object] = set()
+#: Rows per look-up or insert statement in ``invite_many``.
+CHUNK_SIZE = 900
+
+
+@dataclass(frozen=True)
+class InviteRequest:
+    """A resolved ticket (or call) that may get a survey."""
+
+    ticket_id: str
+    email: str
+    agent: str
+    team: str
+    channel: str
+    resolved_at: datetime
+    category: str | None = None
+    locale: str | None = None
+    survey: str | None = None
+
+
+@dataclass(frozen=True)
+class InviteResult:
+    """What ``invite`` decided for one ticket, and the survey link if any."""
+
+    invitation_id: int
+    ticket_id: str
+    survey_key: str
+    decision: Decision
+    reason: Reason
+    status: Status
+    due_at: datetime
+    #: The survey token; ``None`` when the invitation was skipped.
+    token: str | None
+    #: The survey link (``CSAT_BASE_URL`` + token); ``None`` when skipped.
+    url: str | None
+    #: ``False`` when the invitation existed already (idempotent call).
+    created: bool
+
+
+@dataclass(slots=True)
+class _Prepared:
+    """A validated request with the values the rules and the row need."""
+
+    index: int
+    request: InviteRequest
+    survey_key: str
+    fingerprint: str
+    locale: str
+    resolved_at: datetime
+    due_at: datetime
+    email: str | None
+    customer: str | None
+    excluded: bool
+
+
+def _text(value: object, field: str, *, optional: bool = False, limit: int = 255) -> str | None:
+    if value is None and optional:
+        return None
+    if value in _VALID_NAMES:  # agents, teams and categories repeat in every import
+        return value  # type: ignore[return-value]
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInputError(field, "must be a non-empty string")
+    if len(value) > limit:
+        raise InvalidInputError(field, f"must be at most {limit} characters")
+    if _CONTROL.search(value):
+        raise InvalidInputError(field, "must not contain control characters")
+    if len(_VALID_NAMES) < 4096:
+        _VALID_NAMES.add(value)
+    return value
+
+
+class Inviter:
+    """The invite logic, on a session the caller manages."""
+
+    def __init__(self, settings: Settings, catalog: SurveyCatalog, secret: bytes) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self.secret = secret
+
+    def link(self, token: str) -> str:
+        """The survey URL for ``token``."""
+        return f"{self.settings.base_url.rstrip('/')}/{token}"
+
+    def prepare(self, request: InviteRequest, index: int = 0) -> _Prepared:
+        """Validate one request; an invalid address is a rule outcome, not an error."""
+        where = "" if index == 0 else f"row {index}: "
+        try:
+            _text(request.ticket_id, "ticket_id")
+            _text(request.agent, "agent")
+            _text(request.team, "team")
+            _text(request.category, "category", optional=True)
+            if request.channel not in CHANNELS:
+                raise InvalidInputError("channel", f"must be one of {', '.join(CHANNELS)}")
+            resolved = ensure_aware(request.resolved_at, "resolved_at")
+            survey = self.catalog.get(request.survey or self.settings.default_survey)
+        except InvalidInputError as e:
+            if not where:
+                raise
+            raise InvalidInputError(e.field, f"{where}{e}") from e
+        locale = request.locale or self.settings.default_locale
+        if locale not in survey.locales:
+            raise InvalidInputError("locale", f"{where}{locale!r} not in {survey.locales}")
+        try:
+            email: str | None = normalize_address(request.email)
+        except InvalidAddressError:
+            email = None
+        return _Prepared(
+            index=index,
+            request=request,
+            survey_key=survey.key,
+            fingerprint=survey.fingerprint,
+            locale=locale,
+            resolved_at=resolved,
+            due_at=resolved + self.settings.delay,
+            email=email,
+            customer=None if email is None else customer_hash(self.secret, email),
+            excluded=email is not None and is_excluded(email, self.settings.exclude_addresses),
+        )
+
+    def result(self, row: Invitation, *, created: bool) -> InviteResult:
+        """The result for a stored invitation row."""
+        return self._result(
+            row.id, row.ticket_id, row.survey_key, row.reason, row.status, row.due_at,
+            derive_token(self.secret, row.nonce), created=created,
+        )  # fmt: skip
+
+    def _result(
+        self,
+        invitation_id: int,
+        ticket_id: str,
+        survey_key: str,
+        reason_value: str | Reason,
+        status_value: str | Status,
+        due_at: datetime,
+        token: str,
+        *,
+        created: bool,
+    ) -> InviteResult:
+        reason = Reason(reason_value)
+        status = Status(status_value)
+        shown = None if status is Status.SKIPPED else token
+        return InviteResult(
+            invitation_id=invitation_id,
+            ticket_id=ticket_id,
+            survey_key=survey_key,
+            decision=reason.decision,
+            reason=reason,
+            status=status,
+            due_at=due_at,
+            token=shown,
+            url=None if shown is None else self.link(shown),
+            created=created,
+        )
+
+    def facts(self, p: _Prepared, *, opted_out: bool, in_cooldown: bool) -> Facts:
+        """The facts the rules need about a prepared request."""
+        return Facts(
+            address_valid=p.email is not None,
+            excluded=p.excluded,
+            opted_out=opted_out,
+            # With everyone sampled in, the per-ticket number is not needed.
+            sample_fraction=0.0
+            if self.settings.sampling_rate >= 1.0
+            else sample_fraction(self.secret, p.survey_key, p.request.ticket_id),
+            in_cooldown=in_cooldown,
+        )
+
+    def row_values(self, p: _Prepared, reason: Reason, now: datetime) -> tuple[dict[str, Any], str]:
+        """Column values of a new invitation row, and its token."""
+        nonce = new_nonce()
+        token = derive_token(self.secret, nonce)
+        keep_address = reason is not Reason.INVALID_ADDRESS
+        return {
+            "survey_key": p.survey_key,
+            "survey_version": p.fingerprint,
+            "ticket_id": p.request.ticket_id,
+            "email": p.email if keep_address else None,
+            "customer_hash": p.customer if keep_address else None,
+            "agent": p.request.agent,
+            "team": p.request.team,
+            "channel": p.request.channel,
+            "category": p.request.category,
+            "locale": p.locale,
+            "resolved_at": p.resolved_at,
+            "created_at": now,
+            "due_at": p.due_at,
+            "expires_at": max(p.due_at, now) + self.settings.validity,
+            "status": status_for(reason).value,
+            "reason": reason.value,
+            "nonce": nonce,
+            "token_hash": token_hash(token),
+            "attempts": 0,
+        }, token
+
+    def _cooldown_window(self, due_at: datetime) -> tuple[datetime, datetime]:
+        cooldown = self.settings.cooldown
+        return due_at - cooldown, due_at + cooldown
+
+    # -- one -------------------------------------------------------------------
+
+    def invite_one(self, session: Session, request: InviteRequest, now: datetime) -> InviteResult:
+        """Invite for one ticket (idempotent per survey and ticket)."""
+        p = self.prepare(request)
+        existing = session.scalars(
+            select(Invitation).where(
+                Invitation.survey_key == p.survey_key,
+                Invitation.ticket_id == request.ticket_id,
+            )
+        ).one_or_none()
+        if existing is not None and not self._reactivatable(existing):
+            return self.result(existing, created=False)
+        opted_out = p.customer is not None and session.get(OptOut, p.customer) is not None
+        in_cooldown = False
+        if p.customer is not None and self.settings.cooldown > timedelta(0):
+            low, high = self._cooldown_window(p.due_at)
+            query = select(Invitation.id).where(
+                Invitation.customer_hash == p.customer,
+                Invitation.status.in_(COOLDOWN_STATUSES),
+                Invitation.due_at > low,
+                Invitation.due_at < high,
+            )
+            if existing is not None:
+                query = query.where(Invitation.id != existing.id)
+            in_cooldown = session.scalars(query.limit(1)).first() is not None
+        reason = decide(
+            self.facts(p, opted_out=opted_out, in_cooldown=in_cooldown),
+            sampling_rate=self.settings.sampling_rate,
+            due_at=p.due_at,
+            now=now,
+        )
+        self.catalog.ensure_stored(session, self.catalog.get(p.survey_key), now)
+        values, _ = self.row_values(p, reason, now)
+        if existing is not None:  # decided again (see _reactivatable): same row, same link
+            for key in ("nonce", "token_hash", "created_at"):
+                values.pop(key)
+            for key, value in values.items():
+                setattr(existing, key, value)
+            session.flush()
+            return self.result(existing, created=False)
+        row = Invitation(**values)
+        session.add(row)
+        session.flush()
+        return self.result(row, created=True)
+
+    @staticmethod
+    def _reactivatable(row: Invitation) -> bool:
+        """Rows a later call decides again: a reopened ticket resolved again, or
+        an address that was invalid (a typo must not block the ticket's survey)."""
+        if row.status == Status.CANCELLED:
+            return row.reason == Reason.REOPENED
+        return row.status == Status.SKIPPED and row.reason == Reason.INVALID_ADDRESS
+
+    # -- many ------------------------------------------------------------------
+
+    def invite_many(
+        self, session: Session, requests: Iterable[InviteRequest], now: datetime
+    ) -> list[InviteResult]:
+        """Invite for many tickets, set-based; results in the order given.
+
+        Every request is validated before anything is written: one invalid
+        request raises :class:`InvalidInputError` naming its row.
+        """
+        prepared = [self.prepare(r, i) for i, r in enumerate(requests, start=1)]
+        for key in {p.survey_key for p in prepared}:
+            self.catalog.ensure_stored(session, self.catalog.get(key), now)
+        results: dict[int, InviteResult] = {}
+        # Earliest due first, so the intra-batch cooldown keeps the first survey.
+        ordered = sorted(prepared, key=lambda p: (p.due_at, p.index))
+        claimed: dict[str, list[datetime]] = {}
+        for chunk in _chunks(ordered, CHUNK_SIZE):
+            results.update(self._invite_chunk(session, chunk, claimed, now))
+        return [results[p.index] for p in prepared]
+
+    def _invite_chunk(
+        self,
+        session: Session,
+        chunk: Sequence[_Prepared],
+        claimed: dict[str, list[datetime]],
+        now: datetime,
+    ) -> dict[int, InviteResult]:
+        results: dict[int, InviteResult] = {}
+        existing: dict[tuple[str, str], Invitation] = {}
+        for key in {p.survey_key for p in chunk}:
+            tickets = [p.request.ticket_id for p in chunk if p.survey_key == key]
+            for row in session.scalars(
+                select(Invitation).where(
+                    Invitation.survey_key == key, Invitation.ticket_id.in_(tickets)
+                )
+            ):
+                existing[(row.survey_key, row.ticket_id)] = row
+        customers = {p.customer for p in chunk if p.customer is not None}
+        opted_out = set(
+            session.scalars(select(OptOut.customer_hash).where(OptOut.customer_hash.in_(customers)))
+        )
+        self._load_cooldowns(session, chunk, customers, claimed)
+        new_rows: list[dict[str, Any]] = []
+        new: dict[int, tuple[dict[str, Any], str]] = {}
+        seen: set[tuple[str, str]] = set()
+        later: list[_Prepared] = []
+        for p in chunk:
+            pair = (p.survey_key, p.request.ticket_id)
+            stored = existing.get(pair)
+            if stored is not None and not self._reactivatable(stored):
+                results[p.index] = self.result(stored, created=False)
+                continue
+            if stored is not None or pair in seen:
+                # Rare paths (reactivation, a ticket twice in one batch): one at a
+                # time, after this chunk's rows are inserted.
+                later.append(p)
+                continue
+            seen.add(pair)
+            in_cooldown = p.customer is not None and self._in_cooldown(p, claimed)
+            reason = decide(
+                self.facts(p, opted_out=p.customer in opted_out, in_cooldown=in_cooldown),
+                sampling_rate=self.settings.sampling_rate,
+                due_at=p.due_at,
+                now=now,
+            )
+            if p.customer is not None and reason.decision is not Decision.SKIP:
+                claimed.setdefault(p.customer, []).append(p.due_at)
+            values, token = self.row_values(p, reason, now)
+            new_rows.append(values)
+            new[p.index] = (values, token)
+        if new_rows:
+            # A plain executemany (the driver's fast path), then the new ids by key:
+            # cheaper than INSERT ... RETURNING in order on every database.
+            session.execute(insert(metadata.tables[Invitation.__tablename__]), new_rows)
+            ids = self._ids(session, [values for values, _ in new.values()])
+            for index, (v, token) in new.items():
+                results[index] = self._result(
+                    ids[(v["survey_key"], v["ticket_id"])], v["ticket_id"], v["survey_key"],
+                    v["reason"], v["status"], v["due_at"], token, created=True,
+                )  # fmt: skip
+        for p in later:
+            results[p.index] = self.invite_one(session, p.request, now)
+        return results
+
+    @staticmethod
+    def _ids(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
+        """Ids of just-inserted rows by (survey key, ticket id)."""
+        ids: dict[tuple[str, str], int] = {}
+        for key in {row["survey_key"] for row in rows}:
+            tickets = [row["ticket_id"] for row in rows if row["survey_key"] == key]
+            query = select(Invitation.ticket_id, Invitation.id).where(
+                Invitation.survey_key == key, Invitation.ticket_id.in_(tickets)
+            )
+            ids.update(((key, ticket), id_) for ticket, id_ in session.execute(query))
+        return ids
+
+    def _load_cooldowns(
+        self,
+        session: Session,
+        chunk: Sequence[_Prepared],
+        customers: set[str],
+        claimed: dict[str, list[datetime]],
+    ) -> None:
+        """Add stored invitations that start a cooldown for these customers."""
+        if not customers or self.settings.cooldown <= timedelta(0):
+            return
+        low, _ = self._cooldown_window(min(p.due_at for p in chunk))
+        _, high = self._cooldown_window(max(p.due_at for p in chunk))
+        rows = session.execute(
+            select(Invitation.customer_hash, Invitation.due_at).where(
+                Invitation.customer_hash.in_(customers),
+                Invitation.status.in_(COOLDOWN_STATUSES),
+                Invitation.due_at > low,
+                Invitation.due_at < high,
+            )
+        )
+        for customer, due_at in rows:  # duplicates of known times are harmless
+            if customer is not None:
+                claimed.setdefault(customer, []).append(due_at)
+
+    def _in_cooldown(self, p: _Prepared, claimed: dict[str, list[datetime]]) -> bool:
+        """True if another survey for the same customer is due too close to ``p``."""
+        if p.customer is None or self.settings.cooldown <= timedelta(0):
+            return False
+        low, high = self._cooldown_window(p.due_at)
+        return any(low < t < high for t in claimed.get(p.customer, ()))
+
+
+def _chunks(items: Sequence[_Prepared], size: int) -> Iterator[Sequence[_Prepared]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

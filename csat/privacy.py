@@ -1,0 +1,97 @@
+"""Privacy: opt-outs, erasure of one customer, retention purge.
+
+Erasure keeps the anonymous scores (the response rows and their team,
+agent, channel and category) and removes what identifies a person: the
+address, its keyed hash and the free-text answers. An opt-out is stored
+only as a keyed hash of the address, so it survives erasure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.orm import Session
+
+from .addresses import normalize_address
+from .db import execute_update, insert_ignoring_duplicates
+from .models import Invitation, OptOut, Response
+from .rules import Reason, Status
+from .tokens import customer_hash
+
+
+@dataclass(frozen=True)
+class ErasureResult:
+    """How much personal data an erasure or purge removed."""
+
+    invitations: int
+    comments: int
+    cancelled: int
+
+
+def opt_out(session: Session, secret: bytes, email: str, now: datetime) -> int:
+    """Record an opt-out and cancel the customer's pending invitations.
+
+    Returns the number of pending invitations cancelled.
+    """
+    customer = customer_hash(secret, normalize_address(email))
+    row = {"customer_hash": customer, "created_at": now}
+    insert_ignoring_duplicates(session, OptOut, [row])
+    return _cancel_pending(session, Invitation.customer_hash == customer, Reason.OPTED_OUT)
+
+
+def is_opted_out(session: Session, secret: bytes, email: str) -> bool:
+    """True when ``email`` has opted out."""
+    customer = customer_hash(secret, normalize_address(email))
+    return session.get(OptOut, customer) is not None
+
+
+def _cancel_pending(session: Session, which: ColumnElement[bool], reason: Reason) -> int:
+    return execute_update(
+        session,
+        update(Invitation)
+        .where(which, Invitation.status == Status.PENDING)
+        .values(status=Status.CANCELLED.value, reason=reason.value)
+        .execution_options(synchronize_session=False),
+    )
+
+
+def _erase(session: Session, which: ColumnElement[bool]) -> ErasureResult:
+    cancelled = _cancel_pending(session, which, Reason.ERASED)
+    comments = execute_update(
+        session,
+        update(Response)
+        .where(
+            Response.invitation_id.in_(select(Invitation.id).where(which)),
+            Response.texts.is_not(None),
+        )
+        .values(texts=None)
+        .execution_options(synchronize_session=False),
+    )
+    invitations = execute_update(
+        session,
+        update(Invitation)
+        .where(which, Invitation.email.is_not(None) | Invitation.customer_hash.is_not(None))
+        .values(email=None, customer_hash=None)
+        .execution_options(synchronize_session=False),
+    )
+    return ErasureResult(
+        invitations=invitations,
+        comments=comments,
+        cancelled=cancelled,
+    )
+
+
+def forget(session: Session, secret: bytes, email: str) -> ErasureResult:
+    """Erase one customer's personal data; scores and opt-out stay."""
+    normalized = normalize_address(email)
+    customer = customer_hash(secret, normalized)
+    return _erase(
+        session, (Invitation.customer_hash == customer) | (Invitation.email == normalized)
+    )
+
+
+def purge(session: Session, cutoff: datetime) -> ErasureResult:
+    """Erase personal data of invitations created before ``cutoff``."""
+    return _erase(session, Invitation.created_at < cutoff)

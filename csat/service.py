@@ -1,0 +1,273 @@
+"""The core API, without Flask: :class:`SurveyService`.
+
+Built from a database URL, an Engine or a sessionmaker. Each method runs in
+its own transaction and either commits all of its work or none of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from . import privacy
+from .catalog import SurveyCatalog
+from .clock import Clock, ensure_aware, utcnow
+from .config import Settings
+from .db import WRITE_OPTION, execute_update, make_sessionmaker, masked_url
+from .errors import DatabaseError, InvalidInputError
+from .invites import Inviter, InviteRequest, InviteResult
+from .models import Event, Invitation, metadata
+from .privacy import ErasureResult
+from .responses import Recorder, RecordResult, SurveyView
+from .rules import Reason, Status
+from .survey import Survey
+
+
+def _database_error(engine: Engine, error: DBAPIError) -> DatabaseError:
+    """A one-line :class:`DatabaseError` for a driver error (password masked)."""
+    lines = str(error.orig if error.orig is not None else error).strip().splitlines()
+    message = lines[0] if lines else type(error).__name__
+    if "no such table" in message or "does not exist" in message or "doesn't exist" in message:
+        message += " (run `csat db upgrade` or csat.migrate.upgrade() first)"
+    return DatabaseError(masked_url(engine.url), message)
+
+
+class SurveyService:
+    """Invite customers, record their answers, manage privacy and events.
+
+    :param bind: a database URL, an :class:`~sqlalchemy.Engine` or a
+        :class:`~sqlalchemy.orm.sessionmaker`.
+    :param settings: typed settings; ``None`` reads ``CSAT_*`` from the environment.
+    :param clock: returns the current aware time; inject a fixed one in tests.
+    :param surveys: surveys to register besides the stock ones.
+    :param options: fields of :class:`~csat.config.Settings` to override.
+    """
+
+    def __init__(
+        self,
+        bind: str | URL | Engine | sessionmaker[Session] | None = None,
+        *,
+        settings: Settings | None = None,
+        clock: Clock = utcnow,
+        surveys: Iterable[Survey] = (),
+        **options: Any,
+    ) -> None:
+        settings = settings if settings is not None else Settings.from_env()
+        if options:
+            settings = settings.replace(**options)
+        self.settings = settings
+        self.clock = clock
+        self.catalog = SurveyCatalog(surveys)
+        self.sessionmaker = make_sessionmaker(bind if bind is not None else settings.database_url)
+        self._recorder = Recorder(settings, self.catalog)
+
+    # -- plumbing ----------------------------------------------------------------
+
+    @property
+    def engine(self) -> Engine:
+        """The engine sessions are bound to."""
+        bind = self.sessionmaker.kw["bind"]
+        assert isinstance(bind, Engine)
+        return bind
+
+    def _now(self, now: datetime | None) -> datetime:
+        return ensure_aware(self.clock() if now is None else now, "now")
+
+    @property
+    def _inviter(self) -> Inviter:
+        return Inviter(self.settings, self.catalog, self.settings.require_secret_key())
+
+    @contextmanager
+    def _transaction(self, *, write: bool = True) -> Iterator[Session]:
+        try:
+            with self.sessionmaker() as session, session.begin():
+                if write:
+                    session.connection(execution_options={WRITE_OPTION: True})
+                yield session
+        except IntegrityError:
+            raise  # a lost race: the callers retry
+        except DBAPIError as e:
+            raise _database_error(self.engine, e) from e
+
+    def create_all(self) -> None:
+        """Create csat's tables directly (tests, demos); production uses migrations."""
+        try:
+            metadata.create_all(self.engine)
+        except DBAPIError as e:
+            raise _database_error(self.engine, e) from e
+
+    def register_survey(self, survey: Survey) -> None:
+        """Use ``survey`` for new invitations with its key."""
+        self.catalog.register(survey)
+
+    def survey(self, key: str | None = None) -> Survey:
+        """The current survey for ``key`` (default: ``CSAT_DEFAULT_SURVEY``)."""
+        return self.catalog.get(key or self.settings.default_survey)
+
+    # -- invitations -------------------------------------------------------------
+
+    def invite(
+        self,
+        ticket_id: str,
+        email: str,
+        *,
+        agent: str,
+        team: str,
+        channel: str,
+        resolved_at: datetime,
+        category: str | None = None,
+        locale: str | None = None,
+        survey: str | None = None,
+        now: datetime | None = None,
+    ) -> InviteResult:
+        """Invite the customer of a resolved ticket; idempotent per (survey, ticket).
+
+        The rules decide send, delay or skip; the result says which and why.
+        A second call for the same ticket returns the existing invitation.
+        """
+        request = InviteRequest(
+            ticket_id=ticket_id,
+            email=email,
+            agent=agent,
+            team=team,
+            channel=channel,
+            resolved_at=resolved_at,
+            category=category,
+            locale=locale,
+            survey=survey,
+        )
+        current = self._now(now)
+        inviter = self._inviter
+        for attempt in range(2):
+            try:
+                with self._transaction() as session:
+                    return inviter.invite_one(session, request, current)
+            except IntegrityError:
+                if attempt:  # pragma: no cover - the retry sees the winner's row
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def invite_many(
+        self, requests: Iterable[InviteRequest], *, now: datetime | None = None
+    ) -> list[InviteResult]:
+        """Invite for many tickets at once (nightly imports), set-based.
+
+        All requests are validated first; one invalid request raises
+        :class:`~csat.errors.InvalidInputError` and nothing is written.
+        """
+        current = self._now(now)
+        inviter = self._inviter
+        with self._transaction() as session:
+            return inviter.invite_many(session, list(requests), current)
+
+    def cancel(self, ticket_id: str, *, survey: str | None = None) -> int:
+        """Cancel a ticket's pending invitation(s), e.g. when it is reopened.
+
+        Invitations already sent stay answerable. Returns how many were cancelled;
+        inviting the ticket again later reuses the same invitation and link.
+        """
+        query = (
+            update(Invitation)
+            .where(Invitation.ticket_id == ticket_id, Invitation.status == Status.PENDING)
+            .values(status=Status.CANCELLED.value, reason=Reason.REOPENED.value)
+            .execution_options(synchronize_session=False)
+        )
+        if survey is not None:
+            query = query.where(Invitation.survey_key == survey)
+        with self._transaction() as session:
+            return execute_update(session, query)
+
+    def link_for(self, invitation_id: int) -> str | None:
+        """Rebuild the survey link of an invitation (``None`` if skipped)."""
+        inviter = self._inviter
+        with self._transaction(write=False) as session:
+            row = session.get(Invitation, invitation_id)
+            if row is None:
+                raise InvalidInputError("invitation_id", f"no invitation {invitation_id}")
+            return inviter.result(row, created=False).url
+
+    # -- answers -----------------------------------------------------------------
+
+    def open(self, token: str, *, now: datetime | None = None) -> SurveyView:
+        """What the survey page for ``token`` shows (never changes anything)."""
+        current = self._now(now)
+        with self._transaction(write=False) as session:
+            return self._recorder.view(session, token, current)
+
+    def record(
+        self, token: str, answers: Mapping[str, object], *, now: datetime | None = None
+    ) -> RecordResult:
+        """Store the answers for ``token``, or edit them within the edit window.
+
+        Concurrent first submissions for one token store exactly one response.
+        """
+        current = self._now(now)
+        for attempt in range(3):
+            try:
+                with self._transaction() as session:
+                    return self._recorder.record(session, token, answers, current)
+            except IntegrityError:
+                # Another submission created the response first: retry as an edit.
+                if attempt == 2:  # pragma: no cover
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- privacy -----------------------------------------------------------------
+
+    def opt_out(self, email: str, *, now: datetime | None = None) -> int:
+        """No more surveys for ``email``; cancels its pending invitations (returned)."""
+        current = self._now(now)
+        secret = self.settings.require_secret_key()
+        with self._transaction() as session:
+            return privacy.opt_out(session, secret, email, current)
+
+    def is_opted_out(self, email: str) -> bool:
+        """True when ``email`` has opted out."""
+        secret = self.settings.require_secret_key()
+        with self._transaction(write=False) as session:
+            return privacy.is_opted_out(session, secret, email)
+
+    def forget(self, email: str) -> ErasureResult:
+        """Erase a customer's personal data; anonymous scores and the opt-out stay."""
+        secret = self.settings.require_secret_key()
+        with self._transaction() as session:
+            return privacy.forget(session, secret, email)
+
+    def purge(self, *, now: datetime | None = None) -> ErasureResult:
+        """Erase personal data older than ``CSAT_RETENTION_DAYS`` (no-op if unset)."""
+        if self.settings.retention is None:
+            return ErasureResult(invitations=0, comments=0, cancelled=0)
+        cutoff = self._now(now) - self.settings.retention
+        with self._transaction() as session:
+            return privacy.purge(session, cutoff)
+
+    # -- events ------------------------------------------------------------------
+
+    def add_event(
+        self, name: str, day: date, *, team: str | None = None, now: datetime | None = None
+    ) -> int:
+        """Record a marker (e.g. a training) for before/after comparisons."""
+        if not isinstance(name, str) or not name.strip() or len(name) > 255:
+            raise InvalidInputError("name", "must be a non-empty string of at most 255 characters")
+        if isinstance(day, datetime) or not isinstance(day, date):
+            raise InvalidInputError("date", "must be a date (not a datetime)")
+        if team is not None and (not isinstance(team, str) or not team.strip()):
+            raise InvalidInputError("team", "must be a non-empty string or None")
+        current = self._now(now)
+        with self._transaction() as session:
+            event = Event(name=name.strip(), date=day, team=team, created_at=current)
+            session.add(event)
+            session.flush()
+            return event.id
+
+    def events(self) -> list[Event]:
+        """All events, oldest first."""
+        with self._transaction(write=False) as session:
+            return list(session.scalars(select(Event).order_by(Event.date, Event.id)))

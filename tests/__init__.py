@@ -1,0 +1,1 @@
+"""csat test suite."""

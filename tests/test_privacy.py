@@ -1,0 +1,126 @@
+"""opt_out, forget and the retention purge."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from csat import FixedClock, InvalidAddressError, Reason, SurveyService
+from csat.models import Invitation, OptOut, Response
+
+
+def _answered(service: SurveyService, ticket: str, email: str, comment: str) -> int:
+    result = service.invite(
+        ticket,
+        email,
+        agent="ana",
+        team="1st",
+        channel="chat",
+        resolved_at=service.clock() - timedelta(hours=2),
+    )
+    assert result.token is not None
+    service.record(result.token, {"understood": 2, "helped": 4, "comment": comment})
+    return result.invitation_id
+
+
+def _dump(service: SurveyService) -> str:
+    """Every stored value of every csat table, as one string."""
+    parts = []
+    with Session(service.engine) as s:
+        for model in (Invitation, Response, OptOut):
+            for row in s.scalars(select(model)):
+                parts.extend(str(getattr(row, c.key)) for c in model.__table__.columns)
+    return "\n".join(parts)
+
+
+def test_forget_erases_personal_data_and_keeps_scores(
+    service: SurveyService, clock: FixedClock
+) -> None:
+    _answered(service, "T-1", "Kim@Example.com", "Call me on 0151 and ask for Kim")
+    clock.advance(days=20)
+    _answered(service, "T-2", "kim@example.com", "second")
+    pending = service.invite(
+        "T-3",
+        "kim@example.com",
+        agent="a",
+        team="t",
+        channel="chat",
+        resolved_at=clock() + timedelta(days=30),
+    )
+    _answered(service, "T-9", "other@example.com", "keep me")
+    result = service.forget("KIM@example.com")
+    # no sender ran in this test, so all three of kim's invitations were still pending
+    assert (result.invitations, result.comments, result.cancelled) == (3, 2, 3)
+    dump = _dump(service)
+    assert "kim@example.com" not in dump.lower()
+    assert "Call me" not in dump and "second" not in dump
+    assert "keep me" in dump and "other@example.com" in dump
+    with Session(service.engine) as s:
+        scores = s.execute(select(Response.understood_score, Response.helped_score)).all()
+        assert sorted(scores) == [(2, 4), (2, 4), (2, 4)]
+        row = s.get(Invitation, pending.invitation_id)
+        assert row is not None and (row.status, row.reason) == ("cancelled", "erased")
+    assert service.forget("kim@example.com").invitations == 0
+
+
+def test_opt_out_survives_forget_as_keyed_hash(service: SurveyService) -> None:
+    assert service.opt_out("kim@example.com") == 0
+    assert service.opt_out("kim@example.com") == 0  # idempotent
+    service.forget("kim@example.com")
+    assert service.is_opted_out("Kim@Example.com")
+    assert "kim" not in _dump(service).lower()
+    result = service.invite(
+        "T-1", "kim@example.com", agent="a", team="t", channel="chat", resolved_at=service.clock()
+    )
+    assert result.reason is Reason.OPTED_OUT
+
+
+def test_opt_out_cancels_pending_invitations(service: SurveyService) -> None:
+    result = service.invite(
+        "T-1", "kim@example.com", agent="a", team="t", channel="chat", resolved_at=service.clock()
+    )
+    assert service.opt_out("kim@example.com") == 1
+    with Session(service.engine) as s:
+        row = s.get(Invitation, result.invitation_id)
+        assert row is not None and (row.status, row.reason) == ("cancelled", "opted_out")
+
+
+def test_opt_out_hash_is_keyed(service: SurveyService) -> None:
+    import hashlib
+
+    service.opt_out("kim@example.com")
+    with Session(service.engine) as s:
+        [stored] = s.scalars(select(OptOut.customer_hash)).all()
+    assert stored != hashlib.sha256(b"kim@example.com").hexdigest()
+
+
+def test_purge_erases_only_old_personal_data(engine, settings, clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+    service = SurveyService(
+        engine, settings=settings.replace(retention=timedelta(days=90)), clock=clock
+    )
+    _answered(service, "T-old", "old@example.com", "old comment")
+    clock.advance(days=60)
+    _answered(service, "T-new", "new@example.com", "new comment")
+    clock.advance(days=31)
+    result = service.purge()
+    assert (result.invitations, result.comments) == (1, 1)
+    dump = _dump(service)
+    assert "old@example.com" not in dump and "old comment" not in dump
+    assert "new@example.com" in dump and "new comment" in dump
+    assert service.purge().invitations == 0
+
+
+def test_purge_without_retention_is_a_no_op(service: SurveyService) -> None:
+    _answered(service, "T-1", "kim@example.com", "hello")
+    assert service.purge().invitations == 0
+    assert "kim@example.com" in _dump(service)
+
+
+def test_invalid_address_is_an_error(service: SurveyService) -> None:
+    with pytest.raises(InvalidAddressError):
+        service.forget("not an address")
+    with pytest.raises(InvalidAddressError):
+        service.opt_out("kim@example.com\r\nBcc: x@example.com")
