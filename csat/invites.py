@@ -21,6 +21,7 @@ from .catalog import SurveyCatalog
 from .clock import ensure_aware
 from .config import Settings
 from .errors import InvalidAddressError, InvalidInputError
+from .links import survey_url
 from .models import Invitation, OptOut, metadata
 from .rules import COOLDOWN_STATUSES, Decision, Facts, Reason, Status, decide, status_for
 from .tokens import customer_hash, derive_token, new_nonce, sample_fraction, token_hash
@@ -110,7 +111,7 @@ class Inviter:
 
     def link(self, token: str) -> str:
         """The survey URL for ``token``."""
-        return f"{self.settings.base_url.rstrip('/')}/{token}"
+        return survey_url(self.settings.base_url, token)
 
     def prepare(self, request: InviteRequest, index: int = 0) -> _Prepared:
         """Validate one request; an invalid address is a rule outcome, not an error."""

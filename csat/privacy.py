@@ -41,6 +41,21 @@ def opt_out(session: Session, secret: bytes, email: str, now: datetime) -> int:
     return _cancel_pending(session, Invitation.customer_hash == customer, Reason.OPTED_OUT)
 
 
+def unsubscribe(session: Session, secret: bytes, invitation: Invitation, now: datetime) -> int:
+    """Opt out the customer of ``invitation`` (from a survey link).
+
+    Returns the number of pending invitations cancelled; 0 if the address
+    was erased already (the link then only stops this invitation's reminder).
+    """
+    if invitation.customer_hash is None:
+        return 0
+    row = {"customer_hash": invitation.customer_hash, "created_at": now}
+    insert_ignoring_duplicates(session, OptOut, [row])
+    return _cancel_pending(
+        session, Invitation.customer_hash == invitation.customer_hash, Reason.OPTED_OUT
+    )
+
+
 def is_opted_out(session: Session, secret: bytes, email: str) -> bool:
     """True when ``email`` has opted out."""
     customer = customer_hash(secret, normalize_address(email))

@@ -25,7 +25,7 @@ from .errors import DatabaseError, InvalidInputError
 from .invites import Inviter, InviteRequest, InviteResult
 from .models import Event, Invitation, metadata
 from .privacy import ErasureResult
-from .responses import Recorder, RecordResult, SurveyView
+from .responses import Recorder, RecordResult, SurveyView, find_invitation
 from .rules import Reason, Status
 from .survey import Survey
 
@@ -227,6 +227,18 @@ class SurveyService:
         secret = self.settings.require_secret_key()
         with self._transaction() as session:
             return privacy.opt_out(session, secret, email, current)
+
+    def unsubscribe(self, token: str, *, now: datetime | None = None) -> int:
+        """Opt out the customer a survey link was sent to (the unsubscribe page).
+
+        Works for answerable and answered links; raises the token errors of
+        :meth:`open` otherwise. Returns the number of pending invitations cancelled.
+        """
+        current = self._now(now)
+        secret = self.settings.require_secret_key()
+        with self._transaction() as session:
+            invitation = find_invitation(session, token, current)
+            return privacy.unsubscribe(session, secret, invitation, current)
 
     def is_opted_out(self, email: str) -> bool:
         """True when ``email`` has opted out."""

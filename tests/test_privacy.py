@@ -124,3 +124,36 @@ def test_invalid_address_is_an_error(service: SurveyService) -> None:
         service.forget("not an address")
     with pytest.raises(InvalidAddressError):
         service.opt_out("kim@example.com\r\nBcc: x@example.com")
+
+
+def test_unsubscribe_by_token(service: SurveyService) -> None:
+    first = service.invite(
+        "T-1", "kim@example.com", agent="a", team="t", channel="chat", resolved_at=service.clock()
+    )
+    assert first.token is not None
+    assert service.unsubscribe(first.token) == 1
+    assert service.is_opted_out("kim@example.com")
+    later = service.invite(
+        "T-2", "kim@example.com", agent="a", team="t", channel="chat", resolved_at=service.clock()
+    )
+    assert later.reason is Reason.OPTED_OUT
+
+
+def test_unsubscribe_after_erasure_only_keeps_quiet(service: SurveyService) -> None:
+    result = service.invite(
+        "T-1",
+        "kim@example.com",
+        agent="a",
+        team="t",
+        channel="chat",
+        resolved_at=service.clock() - timedelta(hours=2),
+    )
+    assert result.token is not None
+    service.record(result.token, {"understood": 4})
+    with Session(service.engine) as s, s.begin():
+        row = s.get(Invitation, result.invitation_id)
+        assert row is not None
+        row.status = "sent"
+    service.forget("kim@example.com")
+    assert service.unsubscribe(result.token) == 0
+    assert "kim" not in _dump(service).lower()
