@@ -30,7 +30,7 @@ CHANNELS = ("ticket", "phone", "chat")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 #: Strings that passed :func:`_text` (all its limits are the same for every field);
 #: a bounded set of immutable values, so remembering them is safe.
-_VALID_NAMES: set[object] = set()
+_VALID_NAMES: set[str] = set()
 #: Rows per look-up or insert statement in ``invite_many``.
 CHUNK_SIZE = 900
 
@@ -88,8 +88,8 @@ class _Prepared:
 def _text(value: object, field: str, *, optional: bool = False, limit: int = 255) -> str | None:
     if value is None and optional:
         return None
-    if value in _VALID_NAMES:  # agents, teams and categories repeat in every import
-        return value  # type: ignore[return-value]
+    if isinstance(value, str) and value in _VALID_NAMES:  # names repeat in every import
+        return value
     if not isinstance(value, str) or not value.strip():
         raise InvalidInputError(field, "must be a non-empty string")
     if len(value) > limit:
