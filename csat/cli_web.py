@@ -40,18 +40,24 @@ class FlaskCSATGroup(CSATGroup):
     """``flask csat``: csat's commands with the app's ``CSAT_*`` config as defaults."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Export the app's scalar ``CSAT_*`` config (unless set), then run."""
+        """Run with the app's scalar ``CSAT_*`` config as environment defaults."""
         from flask.cli import ScriptInfo
 
         from .ext import get_state
 
         app = ctx.ensure_object(ScriptInfo).load_app()
         get_state(app)  # a clear error when CSAT(app) was not called
+        added = []
         for key in DEFAULTS:
             value = app.config.get(key)
-            if isinstance(value, str | int | float) and not isinstance(value, bool):
-                os.environ.setdefault(key, str(value))
-        return super().invoke(ctx)
+            if key not in os.environ and isinstance(value, str | int | float):
+                os.environ[key] = str(value)
+                added.append(key)
+        try:
+            return super().invoke(ctx)
+        finally:
+            for key in added:
+                os.environ.pop(key, None)
 
 
 def flask_group() -> click.Group:

@@ -8,10 +8,11 @@ cancelled ones a 410 page that says only "expired".
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
-from flask_babel import force_locale, format_datetime, format_decimal
+from flask_babel import force_locale, format_date, format_decimal, format_time, get_timezone
 
 from . import webhook
 from .errors import (
@@ -37,6 +38,11 @@ webhook_resolved = webhook.resolved
 ONE_CLICK_FIELD, ONE_CLICK_VALUE = "List-Unsubscribe", "One-Click"
 
 
+def _when(moment: datetime, _format: str = "") -> str:
+    """A date and time as people write it in the page's locale, with the time zone."""
+    return f"{format_date(moment, 'long')}, {format_time(moment, 'short')} {get_timezone()}"
+
+
 def _render(template: str, locale: str, code: int = 200, **context: Any) -> tuple[str, int]:
     with force_locale(locale):
         body = render_template(
@@ -46,7 +52,7 @@ def _render(template: str, locale: str, code: int = 200, **context: Any) -> tupl
             _=gettext,
             gettext=gettext,
             ngettext=ngettext,
-            format_datetime=format_datetime,
+            format_datetime=_when,
             format_number=format_decimal,
             **context,
         )

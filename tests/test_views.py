@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
+from werkzeug.datastructures import MultiDict
 
 from csat import FixedClock
 from csat.ext import get_service
-from csat.models import Response
+from csat.models import Response, metadata
 
+from .conftest import run_concurrently
 from .web import csrf_token, invite, make_app
 
 LANGS = ("en", "de")
@@ -228,3 +232,48 @@ def test_static_stylesheet(app: Flask) -> None:
     css = app.test_client().get("/survey/static/csat.css")
     assert css.status_code == 200 and "min-height: 2.75rem" in css.text
     css.close()
+
+
+def test_sixteen_simultaneous_submits_store_exactly_one_response(
+    app: Flask, engine: Engine
+) -> None:
+    token = invite(app)
+    clients = [app.test_client() for _ in range(16)]
+    tokens = [csrf_token(c, f"/survey/{token}") for c in clients]
+
+    def submit(i: int) -> int:
+        data = {"csrf_token": tokens[i], "understood": str(i % 5 + 1), "comment": f"client {i}"}
+        return clients[i].post(f"/survey/{token}", data=data).status_code
+
+    assert run_concurrently(submit, 16) == [303] * 16
+    assert _responses(engine) == 1
+    stored = get_service(app).open(token).answers
+    assert stored["comment"] in {f"client {i}" for i in range(16)}
+
+
+_TEXT = st.text(st.characters(codec="utf-8"), max_size=40) | st.text(max_size=3000)
+_FIELDS = st.sampled_from(
+    ["understood", "respected", "solved", "helped", "effort", "overall", "comment", "x", ""]
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(fields=st.lists(st.tuples(_FIELDS, _TEXT), max_size=12))
+def test_fuzzed_posts_never_fail_nor_store_invalid_answers(
+    engine: Engine, clock: FixedClock, fields: list[tuple[str, str]]
+) -> None:
+    app = make_app(engine, clock, WTF_CSRF_ENABLED=False)
+    token = invite(app, "T-fuzz")
+    response = app.test_client().post(f"/survey/{token}", data=MultiDict(fields))
+    assert response.status_code in (303, 400), response.status_code
+    view = get_service(app).open(token)
+    if response.status_code == 303:
+        # Whatever was stored is valid for the survey version it was made with.
+        assert view.survey.validate_answers(view.answers) == dict(view.answers)
+    else:
+        assert not view.answered
+    with engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
