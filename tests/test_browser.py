@@ -101,8 +101,44 @@ def _page(browser: Any, width: int, lang: str) -> Any:
     return context.new_page()
 
 
+CONTRAST_JS = """() => {
+  const rgb = s => s.match(/[\\d.]+/g).map(Number);
+  const background = e => {
+    for (; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length < 4 || c[3] > 0) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  return [...document.querySelectorAll("h1, p, legend, label, a, button, span, textarea")]
+    .filter(e => e.offsetParent !== null && e.textContent.trim())
+    .map(e => [e.tagName + "." + e.className, rgb(getComputedStyle(e).color).slice(0, 3),
+               background(e)]);
+}"""
+
+
+def _luminance(rgb: list[float]) -> float:
+    def channel(c: float) -> float:
+        c /= 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _check_contrast(page: Any) -> None:
+    """Every visible text meets WCAG AA (4.5:1) against its background."""
+    texts = page.evaluate(CONTRAST_JS)
+    assert texts, "no visible text found"
+    for name, color, background in texts:
+        light, dark = sorted((_luminance(color), _luminance(background)), reverse=True)
+        ratio = (light + 0.05) / (dark + 0.05)
+        assert ratio >= 4.5, f"{name}: contrast {ratio:.2f}:1 ({color} on {background})"
+
+
 def _check_layout(page: Any) -> None:
-    """Touch targets of at least 44 px; no sideways scrolling."""
+    """Touch targets of at least 44 px; no sideways scrolling; AA contrast."""
+    _check_contrast(page)
     sizes = page.locator(".option, .submit, .button").evaluate_all(
         "els => els.map(e => [e.getBoundingClientRect().width, e.getBoundingClientRect().height])"
     )
