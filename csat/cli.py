@@ -228,3 +228,5 @@ def main() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+from . import cli_web as _cli_web  # noqa: E402, F401 - registers `csat serve`

@@ -46,6 +46,22 @@ DEFAULTS: Mapping[str, Any] = {
     "CSAT_DEFAULT_SURVEY": "post_ticket",
     # Locale used when an invitation names none (and for unknown locales).
     "CSAT_DEFAULT_LOCALE": "en",
+    # -- Flask extension (csat.ext) ------------------------------------------------
+    # Where the blueprint's pages are mounted (the path of CSAT_BASE_URL).
+    "CSAT_URL_PREFIX": "/survey",
+    # Layout every csat page extends; point it at the host's own block-based
+    # layout (it must define the blocks ``title`` and ``content``).
+    "CSAT_BASE_TEMPLATE": "csat/base.html",
+    # Content-Security-Policy sent with csat's pages (no scripts are needed).
+    "CSAT_CONTENT_SECURITY_POLICY": (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    # Shared secret of the signed webhook POST {prefix}/hooks/resolved;
+    # None disables the webhook.
+    "CSAT_WEBHOOK_SECRET": None,
+    # Accepted age of a webhook's timestamp, in seconds (replay window).
+    "CSAT_WEBHOOK_MAX_AGE_SECONDS": 300,
 }
 
 

@@ -34,11 +34,18 @@ REQUIRED_IN_WHEEL = (
     "csat/migrations/env.py",
     "csat/migrations/script.py.mako",
     "csat/migrations/versions/0001_initial.py",
+    "csat/templates/csat/base.html",
+    "csat/templates/csat/survey.html",
+    "csat/static/csat.css",
+    "csat/translations/de/LC_MESSAGES/csat.po",
+    "csat/translations/de/LC_MESSAGES/csat.mo",
 )
 #: Everything in these repository folders must ship, wherever it lands in the wheel.
 SHIPPED_TREES = {
     "csat": ("csat", ("*.py", "*.mako", "py.typed")),
     "csat/templates/csat": ("csat/templates/csat", ("*",)),
+    "csat/static": ("csat/static", ("*",)),
+    "csat/translations": ("csat/translations", ("*.po", "*.mo")),
     "surveys": ("csat/surveys", ("*.toml", "*.py")),
 }
 GERMAN = {
@@ -90,9 +97,21 @@ for key in ("post_ticket", "quick"):
         "fingerprint": survey.fingerprint,
         "de": {q.key: q.text.get("de") for q in survey.questions},
     }
+from flask import Flask
+from csat.ext import CSAT
+app = Flask("probe")
+app.config.update(SECRET_KEY="s", CSAT_SECRET_KEY="probe-secret-0123456789",
+                  CSAT_DATABASE_URL="sqlite://")
+CSAT(app)
+app.extensions["csat"].service.create_all()
+page = app.test_client().get("/survey/AAAAAAAAAAAAAAAAAAAAAAAA", headers={"Accept-Language": "de"})
+css = app.test_client().get("/survey/static/csat.css")
+web = [page.status_code, "Dieser Umfrage-Link ist ungültig" in page.text, css.status_code]
+css.close()
 meta = importlib.metadata.metadata("csat")
 print(json.dumps({
     "file": csat.__file__,
+    "web": web,
     "matplotlib": "matplotlib" in sys.modules,
     "surveys": surveys,
     "requires": importlib.metadata.requires("csat") or [],
@@ -185,6 +204,7 @@ def test_wheel_installs_in_clean_venv_and_loads_stock_surveys(tmp_path: Path) ->
 
     assert Path(report["file"]).is_relative_to(venv), report["file"]
     assert report["matplotlib"] is False
+    assert report["web"] == [404, True, 200], "pages, German catalog or stylesheet not shipped"
     for key, questions in STOCK_QUESTIONS.items():
         survey = report["surveys"][key]
         assert survey["fingerprint"] == csat.stock_survey(key).fingerprint, key

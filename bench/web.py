@@ -1,0 +1,237 @@
+"""Benchmark: csat's pages under gunicorn (2 sync workers) against bare Flask.
+
+A load generator on loopback (separate processes, new connection per request,
+as sync workers close them) measures requests per second for
+
+- the survey page GET (one-click link) against a hello-world Flask GET
+  (target: at least 0.5x),
+- the first submit POST of a survey against a bare Flask POST that claims a
+  token with one raw UPDATE and inserts one row (target: at least 0.8x),
+
+and, with one client, the submit POST's p99 latency (target: under 25 ms).
+Database: a SQLite file in WAL mode. Each POST answers a fresh invitation.
+
+    python -m bench.web [--seconds S] [--clients N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.client
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+from sqlalchemy import text
+
+from bench.common import ROOT, bench, note
+from csat import InviteRequest, SurveyService
+from csat.db import create_csat_engine
+from csat.migrate import upgrade
+
+SECRET = "bench-secret-key-0123456789abcdef"
+NOW = datetime.now(UTC)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _gunicorn(target: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
+    port = _free_port()
+    command = [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "sync"]
+    command += ["-b", f"127.0.0.1:{port}", "--log-level", "warning", target]
+    process = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process, port
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"gunicorn {target} did not start")
+
+
+def _request(
+    port: int, method: str, path: str, body: str | None = None, cookie: str | None = None
+) -> tuple[int, float, http.client.HTTPResponse, bytes]:
+    start = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    headers = {"Content-Type": "application/x-www-form-urlencoded"} if body else {}
+    if cookie:
+        headers["Cookie"] = cookie
+    conn.request(method, path, body=body, headers=headers)
+    response = conn.getresponse()
+    data = response.read()
+    conn.close()
+    return response.status, time.perf_counter() - start, response, data
+
+
+def _load(
+    port: int, method: str, paths: list[str], body: str | None, cookie: str | None, seconds: float
+) -> tuple[int, list[float], int]:
+    """One load process: requests back to back until time is up (or paths run out)."""
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+    for i, path in enumerate(paths):
+        if i and time.perf_counter() >= deadline:
+            break
+        status, elapsed, _, _ = _request(port, method, path, body, cookie)
+        latencies.append(elapsed)
+        errors += status >= 400
+    return len(latencies), latencies, errors
+
+
+def _rate(
+    port: int,
+    method: str,
+    paths: Sequence[str],
+    *,
+    clients: int,
+    seconds: float,
+    body: str | None = None,
+    cookie: str | None = None,
+) -> tuple[float, list[float], int]:
+    shares = [list(paths[i::clients]) for i in range(clients)]
+    start = time.perf_counter()
+    with ProcessPoolExecutor(clients) as pool:
+        futures = [
+            pool.submit(_load, port, method, share, body, cookie, seconds) for share in shares
+        ]
+        results = [f.result() for f in futures]
+    elapsed = time.perf_counter() - start
+    count = sum(r[0] for r in results)
+    latencies = sorted(x for r in results for x in r[1])
+    return count / elapsed, latencies, sum(r[2] for r in results)
+
+
+def _p99(latencies: list[float]) -> float:
+    return latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+
+
+def _prepare(url: str, invitations: int) -> list[str]:
+    upgrade(url)
+    service = SurveyService(url, secret_key=SECRET, delay=timedelta(0), cooldown=timedelta(0))
+    requests = [
+        InviteRequest(f"B-{i}", f"user{i}@example.com", "ana", "1st Level", "ticket", NOW)
+        for i in range(invitations)
+    ]
+    tokens = [r.token for r in service.invite_many(requests, now=NOW) if r.token]
+    service.engine.dispose()
+    engine = create_csat_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE bench_token (token_hash TEXT PRIMARY KEY, claimed INT)"))
+        conn.execute(
+            text("CREATE TABLE bench_answer (id INTEGER PRIMARY KEY, token_hash TEXT, answer TEXT)")
+        )
+        conn.execute(
+            text("INSERT INTO bench_token VALUES (:h, 0)"),
+            [{"h": hashlib.sha256(t.encode()).hexdigest()} for t in tokens],
+        )
+    engine.dispose()
+    return tokens
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--seconds", type=float, default=4.0, help="per throughput figure")
+    parser.add_argument("--clients", type=int, default=4, help="load processes")
+    parser.add_argument("--single", type=int, default=300, help="one-client submits for p99")
+    args = parser.parse_args(argv)
+    note("web", f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} (shared machine)")
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'web.db'}"
+        tokens = _prepare(url, 6000)
+        env = dict(os.environ, CSAT_DATABASE_URL=url, CSAT_SECRET_KEY=SECRET)
+        apps = [
+            _gunicorn("bench.web_apps:csat_app()", env),
+            _gunicorn("bench.web_apps:baseline_app()", env),
+        ]
+        (_, csat_port), (_, base_port) = apps
+        try:
+            for port, path in ((csat_port, f"/survey/{tokens[0]}"), (base_port, "/hello")):
+                for _ in range(20):  # both workers load templates, catalogs, Babel data
+                    _request(port, "GET", path)
+            one_click = [f"/survey/{tokens[0]}?{urlencode({'understood': 4})}"] * 100_000
+            get_csat, _, e1 = _rate(
+                csat_port, "GET", one_click, clients=args.clients, seconds=args.seconds
+            )
+            get_base, _, e2 = _rate(
+                base_port, "GET", ["/hello"] * 100_000, clients=args.clients, seconds=args.seconds
+            )
+            note(
+                "web", f"survey GET {get_csat:.0f}/s, hello GET {get_base:.0f}/s ({e1 + e2} errors)"
+            )
+            ratio = get_csat / get_base
+            bench("web survey GET vs hello-world GET", f"{ratio:.2f}x", ">= 0.5x", ratio >= 0.5)
+
+            # One session (its CSRF token is valid for every form of the session).
+            _, _, response, page = _request(csat_port, "GET", f"/survey/{tokens[1]}")
+            cookie = response.getheader("Set-Cookie", "").split(";")[0]
+            match = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page)
+            assert match, page[:500]
+            body = urlencode({"csrf_token": match.group(1).decode(), "understood": "4"})
+            half = len(tokens[2:]) // 2
+            csat_tokens, base_tokens = tokens[2 : 2 + half], tokens[2 + half :]
+            post_csat, _, e3 = _rate(
+                csat_port,
+                "POST",
+                [f"/survey/{t}" for t in csat_tokens[: -args.single]],
+                clients=args.clients,
+                seconds=args.seconds,
+                body=body,
+                cookie=cookie,
+            )
+            post_base, _, e4 = _rate(
+                base_port,
+                "POST",
+                [f"/claim/{t}" for t in base_tokens[: -args.single]],
+                clients=args.clients,
+                seconds=args.seconds,
+                body="understood=4",
+            )
+            note(
+                "web",
+                f"submit POST {post_csat:.0f}/s, bare POST {post_base:.0f}/s ({e3 + e4} errors)",
+            )
+            ratio = post_csat / post_base
+            bench(
+                "web submit POST vs bare claim+insert POST",
+                f"{ratio:.2f}x",
+                ">= 0.8x",
+                ratio >= 0.8,
+            )
+
+            single = [f"/survey/{t}" for t in csat_tokens[-args.single :]]
+            _, latencies, e5 = _rate(
+                csat_port, "POST", single, clients=1, seconds=600, body=body, cookie=cookie
+            )
+            p99 = _p99(latencies) * 1000
+            note(
+                "web",
+                f"one client: {len(latencies)} submits, median "
+                f"{latencies[len(latencies) // 2] * 1000:.1f} ms ({e5} errors)",
+            )
+            bench("web submit p99, one client, SQLite WAL", f"{p99:.1f} ms", "< 25 ms", p99 < 25)
+        finally:
+            for process, _ in apps:
+                process.terminate()
+                process.wait(timeout=10)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

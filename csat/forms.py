@@ -1,0 +1,84 @@
+"""WTForms forms (via Flask-WTF, so with CSRF) built from a survey definition.
+
+:func:`survey_form_class` makes one form class per survey version, locale and
+comment limit: a radio field per scale or choice question and a text area per
+text question. The field names are the question keys, so the form's data is
+exactly the ``answers`` mapping :meth:`csat.SurveyService.record` takes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from flask_babel import force_locale
+from flask_wtf import FlaskForm
+from wtforms import Field, RadioField, SelectChoice, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from .i18n import gettext
+from .survey import AnswerValue, Question, Survey
+
+
+class UnsubscribeForm(FlaskForm):  # type: ignore[misc]
+    """The confirmation button of the unsubscribe page (CSRF only)."""
+
+
+def _field(question: Question, locale: str, comment_max_length: int) -> Field:
+    label = question.text.get(locale) or next(iter(question.text.values()))
+    required = gettext("Please choose an answer.")
+    if question.type == "text":
+        limit = question.max_length or comment_max_length
+        too_long = gettext("Please write at most %(max)s characters.", max=limit)
+        return TextAreaField(label, validators=[Optional(), Length(max=limit, message=too_long)])
+    if question.type == "scale":
+        assert question.min is not None and question.max is not None
+        choices = [SelectChoice(str(v), str(v)) for v in range(question.min, question.max + 1)]
+    else:
+        choices = [SelectChoice(c.value, c.label.get(locale, c.value)) for c in question.choices]
+    validators = [InputRequired(required)] if question.required else [Optional()]
+    return RadioField(
+        label,
+        choices=choices,
+        validators=validators,
+        validate_choice=True,
+    )
+
+
+@lru_cache(maxsize=64)
+def survey_form_class(survey: Survey, locale: str, comment_max_length: int) -> type[FlaskForm]:
+    """The form class for ``survey`` with texts and messages in ``locale``."""
+    with force_locale(locale):
+        fields = {q.key: _field(q, locale, comment_max_length) for q in survey.questions}
+    return type(f"SurveyForm_{survey.key}", (FlaskForm,), fields)
+
+
+def initial_data(
+    survey: Survey, stored: Mapping[str, AnswerValue], query: Mapping[str, str]
+) -> dict[str, Any]:
+    """Initial field values: stored answers, then valid one-click parameters.
+
+    A one-click parameter (``?understood=4``) only preselects an answer; values
+    that are not a valid choice are ignored.
+    """
+    data: dict[str, Any] = {k: str(v) for k, v in stored.items()}
+    for q in survey.questions:
+        value = query.get(q.key)
+        if value is None or q.type == "text":
+            continue
+        try:
+            cleaned = survey.validate_answers({q.key: value}, partial=True)
+        except ValueError:
+            continue
+        data[q.key] = str(cleaned[q.key])
+    return data
+
+
+def answers_from(form: FlaskForm, survey: Survey) -> dict[str, object]:
+    """The submitted answers, keyed by question (``None`` for unanswered)."""
+    answers: dict[str, object] = {}
+    for q in survey.questions:
+        value = form[q.key].data
+        answers[q.key] = value if value not in ("", "None") else None
+    return answers

@@ -1,0 +1,70 @@
+"""Blinker signals the survey pages send, so a host can act on answers.
+
+Connect a receiver, e.g. to open a callback task::
+
+    from csat.signals import follow_up_needed
+
+    @follow_up_needed.connect
+    def callback_task(app, *, ticket_id, agent, team, understood_score,
+                      helped_score, comment, created, **extra):
+        ...
+
+Both signals are sent with the Flask app as sender and these keyword
+arguments: ``ticket_id``, ``agent``, ``team``, ``understood_score``,
+``helped_score``, ``overall_score`` (1..5 or ``None``), ``comment`` (the
+survey's text answers joined, or ``None``), ``created`` (``False`` for an edit
+within the edit window) and ``result`` (the :class:`~csat.RecordResult`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from blinker import Namespace
+
+from .responses import RecordResult
+
+_signals = Namespace()
+
+#: Sent after every stored submission (first answer or edit).
+response_submitted = _signals.signal("csat.response-submitted")
+
+#: Sent after a submission where the customer did not feel understood or was
+#: not helped: ``understood_score`` or ``helped_score`` at or below
+#: :data:`FOLLOW_UP_THRESHOLD`. Sent again for an edit that still qualifies
+#: (``created=False``), so receivers should key their task on ``ticket_id``.
+follow_up_needed = _signals.signal("csat.follow-up-needed")
+
+#: Scores (on the 1..5 dimension scale) at or below this need a follow-up:
+#: 1 and 2 are the two bottom boxes, i.e. "not" or "hardly" understood/helped.
+FOLLOW_UP_THRESHOLD = 2
+
+
+def needs_follow_up(result: RecordResult) -> bool:
+    """True when the customer did not feel understood or was not helped."""
+    scores = (result.understood_score, result.helped_score)
+    return any(s is not None and s <= FOLLOW_UP_THRESHOLD for s in scores)
+
+
+def signal_payload(result: RecordResult, text_keys: tuple[str, ...]) -> dict[str, Any]:
+    """The keyword arguments both signals carry for ``result``."""
+    texts = [str(result.answers[k]) for k in text_keys if result.answers.get(k)]
+    return {
+        "ticket_id": result.ticket_id,
+        "agent": result.agent,
+        "team": result.team,
+        "understood_score": result.understood_score,
+        "helped_score": result.helped_score,
+        "overall_score": result.overall_score,
+        "comment": "\n\n".join(texts) or None,
+        "created": result.created,
+        "result": result,
+    }
+
+
+def send_submitted(sender: object, result: RecordResult, text_keys: tuple[str, ...]) -> None:
+    """Send :data:`response_submitted`, and :data:`follow_up_needed` when it applies."""
+    payload = signal_payload(result, text_keys)
+    response_submitted.send(sender, **payload)
+    if needs_follow_up(result):
+        follow_up_needed.send(sender, **payload)

@@ -1,0 +1,164 @@
+"""A tiny host helpdesk (Flask + flask-sqlalchemy) that uses csat's pages.
+
+It has its own ticket model, mounts csat's blueprint at ``/feedback``,
+invites the customer when a ticket is resolved, and turns csat's
+``follow_up_needed`` signal into callback tasks for the team lead.
+
+Run with ``make serve`` (or ``python examples/helpdesk_app.py --db sqlite:///demo.db``)
+and open http://127.0.0.1:5000/.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, redirect, render_template_string, url_for
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from werkzeug.wrappers import Response
+
+from csat.ext import CSAT, get_service
+from csat.migrate import upgrade
+from csat.signals import follow_up_needed
+
+DEMO_SECRET = "demo-only-secret-key-do-not-use-in-production"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+class Ticket(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "helpdesk_ticket"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str]
+    customer: Mapped[str]
+    agent: Mapped[str]
+    team: Mapped[str]
+    locale: Mapped[str] = mapped_column(default="en")
+    resolved: Mapped[bool] = mapped_column(default=False)
+    survey_url: Mapped[str | None]
+
+
+class CallbackTask(db.Model):  # type: ignore[name-defined,misc]
+    """ "Rückruf! Eilt!" - a customer did not feel understood or was not helped."""
+
+    __tablename__ = "helpdesk_callback_task"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(unique=True)
+    agent: Mapped[str]
+    team: Mapped[str]
+    understood: Mapped[int | None]
+    helped: Mapped[int | None]
+    comment: Mapped[str | None]
+
+
+PAGE = """<!doctype html><html lang="en"><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Helpdesk</title>
+<h1>Helpdesk</h1><h2>Tickets</h2><ul>
+{% for t in tickets %}<li>#{{ t.id }} {{ t.title }} ({{ t.customer }}, {{ t.agent }})
+{% if t.resolved %}resolved – survey: <a href="{{ t.survey_url }}">{{ t.survey_url }}</a>
+{% else %}<form method="post" action="{{ url_for('resolve', ticket_id=t.id) }}">
+<button>Resolve</button></form>{% endif %}</li>{% endfor %}</ul>
+<h2>Callback tasks</h2><ul>
+{% for c in tasks %}<li>Ticket {{ c.ticket_id }}: call back ({{ c.agent }}, {{ c.team }}; {#
+#}understood {{ c.understood }}, helped {{ c.helped or "–" }}){#
+#}{% if c.comment %}: “{{ c.comment }}”{% endif %}</li>{% else %}<li>none</li>{% endfor %}</ul>"""
+
+
+def create_app(database_url: str = "sqlite:///demo.db") -> Flask:
+    """The helpdesk app on ``database_url`` (its tables and csat's)."""
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY="demo-only-flask-secret",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        CSAT_SECRET_KEY=DEMO_SECRET,
+        CSAT_URL_PREFIX="/feedback",
+        CSAT_BASE_URL="http://127.0.0.1:5000/feedback",
+        CSAT_DELAY_SECONDS=0,
+        CSAT_COOLDOWN_DAYS=0,
+    )
+    db.init_app(app)
+    CSAT(app, db=db)  # csat uses the helpdesk's engine
+    upgrade(database_url)
+    with app.app_context():
+        db.create_all()
+        if not db.session.query(Ticket).count():
+            db.session.add_all(
+                [
+                    Ticket(
+                        title="VPN drops",
+                        customer="kim@example.com",
+                        agent="ana",
+                        team="1st Level",
+                        locale="de",
+                    ),
+                    Ticket(
+                        title="Printer jam",
+                        customer="lee@example.com",
+                        agent="ben",
+                        team="1st Level",
+                        locale="en",
+                    ),
+                ]
+            )
+            db.session.commit()
+
+    def open_callback_task(sender: Flask, **task: Any) -> None:
+        with sender.app_context():
+            if db.session.query(CallbackTask).filter_by(ticket_id=task["ticket_id"]).count():
+                return  # an edit: the task exists already
+            db.session.add(
+                CallbackTask(
+                    ticket_id=task["ticket_id"],
+                    agent=task["agent"],
+                    team=task["team"],
+                    understood=task["understood_score"],
+                    helped=task["helped_score"],
+                    comment=task["comment"],
+                )
+            )
+            db.session.commit()
+
+    follow_up_needed.connect(open_callback_task, app, weak=False)
+
+    @app.get("/")
+    def index() -> str:
+        tickets = db.session.query(Ticket).order_by(Ticket.id).all()
+        tasks = db.session.query(CallbackTask).order_by(CallbackTask.id).all()
+        return render_template_string(PAGE, tickets=tickets, tasks=tasks)
+
+    @app.post("/tickets/<int:ticket_id>/resolve")
+    def resolve(ticket_id: int) -> Response:
+        ticket = db.get_or_404(Ticket, ticket_id)
+        customer, agent, team, locale = ticket.customer, ticket.agent, ticket.team, ticket.locale
+        # csat writes in its own transaction; on SQLite, end the helpdesk's read first.
+        db.session.rollback()
+        result = get_service().invite(
+            str(ticket_id),
+            customer,
+            agent=agent,
+            team=team,
+            channel="ticket",
+            resolved_at=datetime.now(UTC),
+            locale=locale,
+        )
+        ticket = db.session.get(Ticket, ticket_id)
+        ticket.resolved, ticket.survey_url = True, result.url
+        db.session.commit()
+        return redirect(url_for("index"), 303)
+
+    return app
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", default="sqlite:///demo.db", help="database URL")
+    parser.add_argument("--port", type=int, default=5000)
+    args = parser.parse_args()
+    create_app(args.db).run(host="127.0.0.1", port=args.port)

@@ -1,0 +1,145 @@
+"""The Flask extension: setup, per-app state, host database, overrides, flask csat."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+
+from csat import FixedClock
+from csat.ext import CSAT, get_service, get_state
+from csat.models import metadata
+from csat.views import blueprint
+
+from .conftest import SECRET
+from .web import invite, make_app
+
+
+def test_init_app_later_keeps_state_per_app(engine: Engine, clock: FixedClock) -> None:
+    ext = CSAT(session=engine, clock=clock)
+    one, two = Flask("one"), Flask("two")
+    for app in (one, two):
+        app.config.update(SECRET_KEY="s", CSAT_SECRET_KEY=SECRET)
+        ext.init_app(app)
+    assert not hasattr(ext, "app")
+    assert get_state(one) is not get_state(two)
+    assert get_service(one).engine is engine
+    assert one.config["CSAT_URL_PREFIX"] == "/survey"
+    assert "csat.survey" in {rule.endpoint for rule in one.url_map.iter_rules()}
+
+
+def test_registering_twice_says_what_to_do(engine: Engine, clock: FixedClock) -> None:
+    app = make_app(engine, clock)
+    with pytest.raises(RuntimeError, match=r"once per app.*app\.extensions\['csat'\]"):
+        CSAT(app)
+
+
+def test_not_set_up_is_a_clear_error() -> None:
+    with pytest.raises(RuntimeError, match=r"CSAT\(app\)"):
+        get_state(Flask("bare"))
+
+
+def test_custom_prefix_and_own_mounting(engine: Engine, clock: FixedClock) -> None:
+    app = make_app(engine, clock, CSAT_URL_PREFIX="/feedback/")
+    token = invite(app)
+    assert app.test_client().get(f"/feedback/{token}").status_code == 200
+    assert app.test_client().get(f"/survey/{token}").status_code == 404
+
+    host = Flask("host")
+    host.config.update(SECRET_KEY="s", CSAT_SECRET_KEY=SECRET)
+    CSAT(host, session=sessionmaker(engine), clock=clock, register_blueprint=False)
+    assert "csat.survey" not in {r.endpoint for r in host.url_map.iter_rules()}
+    host.register_blueprint(blueprint, url_prefix="/q")
+    assert host.test_client().get(f"/q/{token}").status_code == 200
+
+
+def test_flask_sqlalchemy_host_database(tmp_path: Path, clock: FixedClock) -> None:
+    app = Flask("helpdesk")
+    app.config.update(
+        SECRET_KEY="s",
+        CSAT_SECRET_KEY=SECRET,
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'host.db'}",
+    )
+    db = SQLAlchemy(app)
+    CSAT(app, db=db, clock=clock)
+    with app.app_context():
+        assert get_service(app).engine is db.engine
+        metadata.create_all(db.engine)
+    token = invite(app)
+    assert app.test_client().get(f"/survey/{token}").status_code == 200
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_own_engine_from_config(tmp_path: Path) -> None:
+    app = Flask("own")
+    url = f"sqlite:///{tmp_path / 'own.db'}"
+    app.config.update(SECRET_KEY="s", CSAT_SECRET_KEY=SECRET, CSAT_DATABASE_URL=url)
+    CSAT(app)
+    service = get_service(app)
+    assert str(service.engine.url) == url
+    service.engine.dispose()
+
+
+def test_host_overrides_a_template_with_its_own_folder(
+    engine: Engine, clock: FixedClock, tmp_path: Path
+) -> None:
+    templates = tmp_path / "templates"
+    (templates / "csat").mkdir(parents=True)
+    (templates / "layout.html").write_text(
+        "<!doctype html><title>{% block title %}{% endblock %}</title>"
+        "<header>ACME Helpdesk</header>{% block content %}{% endblock %}"
+    )
+    (templates / "csat" / "thanks.html").write_text(
+        '{% extends csat_base %}{% block content %}<p class="acme">{{ _("Thank you!") }}</p>'
+        "{% endblock %}"
+    )
+    app = Flask("acme", template_folder=str(templates))
+    app.config.update(
+        SECRET_KEY="s", CSAT_SECRET_KEY=SECRET, CSAT_BASE_TEMPLATE="layout.html", TESTING=True
+    )
+    CSAT(app, session=engine, clock=clock)
+    token = invite(app, locale="de")
+    client = app.test_client()
+    survey = client.get(f"/survey/{token}")
+    assert "<header>ACME Helpdesk</header>" in survey.text and "Antworten senden" in survey.text
+    get_service(app).record(token, {"understood": 4})
+    thanks = client.get(f"/survey/{token}/thanks")
+    assert '<p class="acme">Vielen Dank!</p>' in thanks.text
+    assert "<header>ACME Helpdesk</header>" in thanks.text
+
+
+def test_flask_csat_command_group(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    app = Flask("cli")
+    app.config.update(SECRET_KEY="s", CSAT_SECRET_KEY=SECRET, CSAT_DATABASE_URL=url)
+    CSAT(app)
+    runner = app.test_cli_runner()
+    done = runner.invoke(args=["csat", "db", "upgrade"], env={"CSAT_DATABASE_URL": None})
+    assert done.exit_code == 0, done.output
+    assert "(head)" in done.output
+    invited = runner.invoke(
+        args=[
+            "csat",
+            "invite",
+            "--ticket",
+            "T-9",
+            "--email",
+            "kim@example.com",
+            "--agent",
+            "ana",
+            "--team",
+            "1st",
+            "--channel",
+            "phone",
+        ],
+    )
+    assert invited.exit_code == 0, invited.output
+    assert invited.output.startswith("http://localhost:5000/survey/")
+    assert "CSAT_SECRET_KEY" not in os.environ  # the app's config was lent, not left
+    get_service(app).engine.dispose()

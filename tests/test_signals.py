@@ -1,0 +1,59 @@
+"""Signals sent after a submission; follow-up at understood or helped <= 2."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import Engine
+
+from csat import FixedClock
+from csat.signals import FOLLOW_UP_THRESHOLD, follow_up_needed, response_submitted
+
+from .web import csrf_token, invite, make_app
+
+
+@pytest.fixture
+def app(engine: Engine, clock: FixedClock) -> Flask:
+    return make_app(engine, clock)
+
+
+def _submit(app: Flask, token: str, **answers: str) -> None:
+    client = app.test_client()
+    data = {"csrf_token": csrf_token(client, f"/survey/{token}"), **answers}
+    assert client.post(f"/survey/{token}", data=data).status_code == 303
+
+
+def test_follow_up_when_not_understood_carries_the_task_data(app: Flask) -> None:
+    assert FOLLOW_UP_THRESHOLD == 2
+    submitted: list[dict[str, Any]] = []
+    follow: list[dict[str, Any]] = []
+    token = invite(app, "T-7", agent="bob", team="2nd Level")
+    with (
+        response_submitted.connected_to(lambda s, **kw: submitted.append(kw), app),
+        follow_up_needed.connected_to(lambda s, **kw: follow.append(kw), app),
+    ):
+        _submit(app, token, understood="2", helped="5", comment="Nobody listened.")
+    assert len(submitted) == 1 and len(follow) == 1
+    task = follow[0]
+    assert task["ticket_id"] == "T-7" and task["agent"] == "bob" and task["team"] == "2nd Level"
+    assert task["understood_score"] == 2 and task["helped_score"] == 5
+    assert task["comment"] == "Nobody listened." and task["created"] is True
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        ({"understood": "3"}, False),
+        ({"understood": "5", "helped": "1"}, True),
+        ({"understood": "4", "solved": "no"}, True),
+        ({"understood": "1"}, True),
+    ],
+)
+def test_follow_up_threshold(app: Flask, answers: dict[str, str], expected: bool) -> None:
+    follow: list[dict[str, Any]] = []
+    token = invite(app)
+    with follow_up_needed.connected_to(lambda s, **kw: follow.append(kw), app):
+        _submit(app, token, **answers)
+    assert bool(follow) is expected
