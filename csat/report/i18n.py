@@ -98,8 +98,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Im {month} gab es keine Antworten zum Vergleich.",
     ),
     "gap": (
-        "{share} were helped without feeling understood.",
-        "{share} wurde geholfen, ohne dass sie sich verstanden fühlten.",
+        "{share} felt helped but not understood (solution without empathy).",
+        "{share} fühlten sich geholfen, aber nicht verstanden (Lösung ohne Empathie).",
     ),
     "few": (
         "With only n = {n}, every figure here is very uncertain.",
