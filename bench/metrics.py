@@ -72,13 +72,14 @@ SMALL_ROWS = 10_000
 def generate(
     rows: int, seed: int = 7
 ) -> Iterator[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
-    """Batches of (invitation rows, response rows); every 4th invitation goes unanswered."""
+    """Batches of (invitation rows, response rows) in time order; every 4th goes unanswered."""
     rng = random.Random(seed)
     invitations: list[tuple[Any, ...]] = []
     responses: list[tuple[Any, ...]] = []
     total = rows * 4 // 3
     for i in range(1, total + 1):
-        sent = FIRST + timedelta(seconds=rng.random() * SPAN)
+        # Ids grow with time, as in a real installation (jitter of about an hour).
+        sent = FIRST + timedelta(seconds=max(0.0, i / total * SPAN - rng.random() * 3600))
         agent = rng.randrange(len(AGENTS))
         team, channel = TEAMS[agent % len(TEAMS)], rng.choice(CHANNELS)
         category = rng.choice(CATEGORIES)

@@ -69,13 +69,16 @@ def rows(
         query = query.where(Response.team == team)
     with engine.connect() as conn:
         result = conn.execution_options(stream_results=True, yield_per=1000).execute(query)
-        for row in result:
-            values = list(row)
-            texts = values[12]
-            values[2] = values[2].isoformat()
-            values[12] = texts.get("comment") if isinstance(texts, dict) else None
-            names = (*COLUMNS, "email") if with_email else COLUMNS
-            yield dict(zip(names, values, strict=True))
+        names = (*COLUMNS, "email") if with_email else COLUMNS
+        try:
+            for row in result:
+                values = list(row)
+                texts = values[12]
+                values[2] = values[2].isoformat()
+                values[12] = texts.get("comment") if isinstance(texts, dict) else None
+                yield dict(zip(names, values, strict=True))
+        finally:
+            result.close()  # also when the caller stops early (server-side cursors)
 
 
 def neutralise(value: object) -> object:

@@ -174,6 +174,10 @@ def test_month_report_gathers_everything(engine: Engine) -> None:
     assert len(report.trend) == 12
     assert [t.key for t in report.teams] == ["A", "B"]
     assert not report.empty_database
+    assert report.current == metrics.month_summary(engine, OCT, min_n=2)
+    assert report.previous == metrics.month_summary(engine, date(2026, 9, 1), min_n=2)
+    with pytest.raises(ValueError, match="at least 2 months"):
+        metrics.month_report(engine, OCT, months=1)
 
 
 def test_month_helpers() -> None:

@@ -14,7 +14,6 @@ from .queries import (
     event_effects,
     has_responses,
     month_start,
-    month_summary,
     trend,
 )
 from .types import MonthReport
@@ -31,14 +30,17 @@ def month_report(
     comment_limit: int = 8,
 ) -> MonthReport:
     """The month's figures, the previous month's, trends, breakdowns, events, comments."""
+    if months < 2:
+        raise ValueError("the report needs at least 2 months of trend")
     month = month_start(month)
     points = trend(bind, month, months=months, team=team, min_n=min_n)
     return MonthReport(
         month=month,
         team=team,
         min_n=min_n,
-        current=month_summary(bind, month, team=team, min_n=min_n),
-        previous=month_summary(bind, add_months(month, -1), team=team, min_n=min_n),
+        # The trend's last two months are this month and the one before: no second query.
+        current=points[-1].summary,
+        previous=points[-2].summary,
         trend=points,
         teams=breakdown(bind, month, "team", team=team, min_n=min_n),
         agents=breakdown(bind, month, "agent", team=team, min_n=min_n),
