@@ -3,7 +3,7 @@
 Exits 0 even when a target is short (this is a report), non-zero when a
 benchmark crashes or prints no BENCH line. Run from anywhere:
 
-    python bench/run.py [--rows N] [--only NAME ...]
+    python bench/run.py [--rows N] [--metrics-rows N] [--only NAME ...]
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("invite_many", "import_time", "web")
+BENCHMARKS = ("invite_many", "import_time", "web", "metrics")
 
 
 def run_one(name: str, args: Sequence[str]) -> tuple[int, float, list[str]]:
@@ -53,12 +53,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmarks; 1 if any crashed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rows", type=int, help="invitations for invite_many (100,000)")
+    parser.add_argument("--metrics-rows", type=int, help="responses for metrics (1,000,000)")
     parser.add_argument("--only", choices=BENCHMARKS, action="append", help="run only these")
     args = parser.parse_args(argv)
     totals: Counter[str] = Counter()
     crashed: list[str] = []
     for name in args.only or BENCHMARKS:
         extra = ["--rows", str(args.rows)] if name == "invite_many" and args.rows else []
+        if name == "metrics" and args.metrics_rows:
+            extra = ["--rows", str(args.metrics_rows)]
         code, seconds, lines = run_one(name, extra)
         counts = Counter(outcome(line) for line in lines)
         totals.update(counts)

@@ -22,6 +22,7 @@ import click
 
 from . import __version__, migrate
 from .addresses import normalize_address
+from .cli_report import register_report_commands
 from .cli_support import (
     AwareDateTime,
     CLIUsageError,
@@ -219,6 +220,9 @@ def event_add(db_url: str, name: str, day: datetime, team: str | None) -> None:
         event_id = service.add_event(name, on, team=team)
     scope = f" for team {team}" if team is not None else ""
     click.echo(f"event {event_id}: {name.strip()} on {on.isoformat()}{scope}")
+
+
+register_report_commands(cli)
 
 
 def main() -> None:

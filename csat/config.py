@@ -62,6 +62,9 @@ DEFAULTS: Mapping[str, Any] = {
     "CSAT_WEBHOOK_SECRET": None,
     # Accepted age of a webhook's timestamp, in seconds (replay window).
     "CSAT_WEBHOOK_MAX_AGE_SECONDS": 300,
+    # Groups (teams, agents ...) with fewer responses are shown in reports but
+    # never ranked or highlighted.
+    "CSAT_MIN_GROUP_N": 10,
 }
 
 
@@ -106,12 +109,15 @@ class Settings:
     retention: timedelta | None = None
     default_survey: str = DEFAULTS["CSAT_DEFAULT_SURVEY"]
     default_locale: str = DEFAULTS["CSAT_DEFAULT_LOCALE"]
+    min_group_n: int = DEFAULTS["CSAT_MIN_GROUP_N"]
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.sampling_rate <= 1.0:
             raise ConfigurationError("CSAT_SAMPLING_RATE", "must be between 0.0 and 1.0")
         if self.comment_max_length < 1:
             raise ConfigurationError("CSAT_COMMENT_MAX_LENGTH", "must be at least 1")
+        if self.min_group_n < 1:
+            raise ConfigurationError("CSAT_MIN_GROUP_N", "must be at least 1")
         for name in ("delay", "cooldown", "validity", "edit_window"):
             if getattr(self, name) < timedelta(0):
                 raise ConfigurationError(f"CSAT_{name.upper()}", "must not be negative")
@@ -165,6 +171,7 @@ class Settings:
             else _duration(retention, "CSAT_RETENTION_DAYS", "days"),
             default_survey=str(get("CSAT_DEFAULT_SURVEY")),
             default_locale=str(get("CSAT_DEFAULT_LOCALE")),
+            min_group_n=number("CSAT_MIN_GROUP_N", int),
         )
 
     @classmethod

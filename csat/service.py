@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.engine import URL
@@ -28,6 +29,10 @@ from .privacy import ErasureResult
 from .responses import Recorder, RecordResult, SurveyView, find_invitation
 from .rules import Reason, Status
 from .survey import Survey
+
+if TYPE_CHECKING:  # pragma: no cover - heavy imports only when used
+    from .metrics import Summary
+    from .report import RenderedReport
 
 
 def _database_error(engine: Engine, error: DBAPIError) -> DatabaseError:
@@ -283,3 +288,27 @@ class SurveyService:
         """All events, oldest first."""
         with self._transaction(write=False) as session:
             return list(session.scalars(select(Event).order_by(Event.date, Event.id)))
+
+    # -- metrics and the report ----------------------------------------------------
+
+    def metrics(self, month: date, *, team: str | None = None) -> Summary:
+        """One month's figures (see :func:`csat.metrics.month_summary`)."""
+        from .metrics import month_summary
+
+        return month_summary(self.engine, month, team=team, min_n=self.settings.min_group_n)
+
+    def report(
+        self, month: date, path: str | Path, *, lang: str | None = None, team: str | None = None
+    ) -> RenderedReport:
+        """Write the monthly PDF (see :func:`csat.report.render_report`); needs ``csat[report]``."""
+        from .report import render_report
+
+        return render_report(
+            self.engine,
+            month,
+            path,
+            lang=lang or ("de" if self.settings.default_locale == "de" else "en"),
+            team=team,
+            min_n=self.settings.min_group_n,
+            now=self._now(None),
+        )

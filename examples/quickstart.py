@@ -117,7 +117,8 @@ def main() -> None:
         print(f"    {team:<15} {n:>3}   {100 * u / n:>8.1f} %  {100 * h / n:>5.1f} %")
     example = next(r for r in results if r.url is not None)
     print(f"  a survey link:     {example.url}")
-    print("  (the monthly PDF report and the survey pages arrive with later releases)")
+    report = service.report(datetime(2026, 10, 1).date(), "reports/csat-2026-10.pdf", lang="de")
+    print(f"  monthly report:    {report.path} ({report.pages} pages)")
 
 
 if __name__ == "__main__":

@@ -42,6 +42,11 @@ def test_from_mapping_converts_types() -> None:
     assert s.require_secret_key() == b"s" * 20
 
 
+def test_min_group_n() -> None:
+    assert Settings().min_group_n == DEFAULTS["CSAT_MIN_GROUP_N"] == 10
+    assert Settings.from_mapping({"CSAT_MIN_GROUP_N": "5"}).min_group_n == 5
+
+
 def test_from_env() -> None:
     s = Settings.from_env({"CSAT_DATABASE_URL": "sqlite:///x.db", "PATH": "/bin"})
     assert s.database_url == "sqlite:///x.db"
@@ -56,6 +61,8 @@ def test_from_env() -> None:
         ({"CSAT_COMMENT_MAX_LENGTH": "0"}, "CSAT_COMMENT_MAX_LENGTH"),
         ({"CSAT_SECRET_KEY": "short"}, "CSAT_SECRET_KEY"),
         ({"CSAT_EXCLUDE_ADDRESSES": 5}, "CSAT_EXCLUDE_ADDRESSES"),
+        ({"CSAT_MIN_GROUP_N": "0"}, "CSAT_MIN_GROUP_N"),
+        ({"CSAT_MIN_GROUP_N": "many"}, "CSAT_MIN_GROUP_N"),
     ],
 )
 def test_invalid_values(config: dict[str, object], key: str) -> None:

@@ -132,3 +132,26 @@ def test_missing_tables_on_a_server_say_what_to_do(fresh_url: str) -> None:
         service.cancel("T-1")
     assert "\n" not in str(info.value)
     service.engine.dispose()
+
+
+def test_metrics_and_report_use_the_settings(
+    engine: Engine, clock: FixedClock, tmp_path: Path
+) -> None:
+    from csat.metrics import Share
+
+    from .metrics_data import Row, add_responses
+    from .report_pdf import pdf_text
+
+    at = T0 + timedelta(days=1)
+    add_responses(engine, [Row(at, 5, 2), Row(at, 4, 5), Row(at, 1, 1)])
+    service = SurveyService(
+        engine, settings=Settings(secret_key=SECRET, min_group_n=3, default_locale="de"),
+        clock=clock,
+    )  # fmt: skip
+    october = service.metrics(date(2026, 10, 1))
+    assert october.understood == Share(2, 3)
+    assert not october.small  # 3 responses reach CSAT_MIN_GROUP_N = 3
+    rendered = service.report(date(2026, 10, 1), tmp_path / "r.pdf")
+    assert rendered.data.min_n == 3
+    assert "Kundenzufriedenheit – Oktober 2026" in pdf_text(rendered.path)
+    assert "Erstellt am 05.10.2026" in pdf_text(rendered.path)  # the service's clock

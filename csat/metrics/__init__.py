@@ -1,0 +1,71 @@
+"""Metrics as plain data: shares with Wilson intervals, computed in SQL.
+
+Works without Flask and without matplotlib::
+
+    from datetime import date
+    from csat.metrics import month_summary, month_report
+    summary = month_summary(engine, date(2026, 10, 1))
+    summary.understood.value, summary.understood.interval, summary.understood.n
+"""
+
+from __future__ import annotations
+
+from .queries import (
+    DEFAULT_EVENT_WEEKS,
+    DEFAULT_MIN_N,
+    GROUPS,
+    Bind,
+    add_months,
+    breakdown,
+    comments,
+    event_effects,
+    has_responses,
+    month_bounds,
+    month_start,
+    month_summary,
+    ranked,
+    response_rate,
+    summarize,
+    trend,
+)
+from .report_data import month_report
+from .types import (
+    QUADRANT_NAMES,
+    Comment,
+    EventEffect,
+    Mean,
+    MonthPoint,
+    MonthReport,
+    Quadrants,
+    Share,
+    Summary,
+)
+
+__all__ = [
+    "DEFAULT_EVENT_WEEKS",
+    "DEFAULT_MIN_N",
+    "GROUPS",
+    "QUADRANT_NAMES",
+    "Bind",
+    "Comment",
+    "EventEffect",
+    "Mean",
+    "MonthPoint",
+    "MonthReport",
+    "Quadrants",
+    "Share",
+    "Summary",
+    "add_months",
+    "breakdown",
+    "comments",
+    "event_effects",
+    "has_responses",
+    "month_bounds",
+    "month_report",
+    "month_start",
+    "month_summary",
+    "ranked",
+    "response_rate",
+    "summarize",
+    "trend",
+]

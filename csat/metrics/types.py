@@ -1,0 +1,150 @@
+"""Plain results of :mod:`csat.metrics`: frozen dataclasses, no database objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from ..stats import Interval, newcombe, wilson
+
+
+@dataclass(frozen=True)
+class Share:
+    """``successes`` out of ``n`` with its 95 % Wilson interval (``None`` when n = 0)."""
+
+    successes: int
+    n: int
+
+    @property
+    def value(self) -> float | None:
+        """The share (0..1), ``None`` without data."""
+        return self.successes / self.n if self.n else None
+
+    @property
+    def interval(self) -> Interval | None:
+        """The 95 % Wilson score interval."""
+        return wilson(self.successes, self.n)
+
+    def change_from(self, before: Share) -> Interval | None:
+        """``self - before`` with Newcombe's hybrid score interval (method 10)."""
+        return newcombe(self.successes, self.n, before.successes, before.n)
+
+
+@dataclass(frozen=True)
+class Mean:
+    """A mean of ``n`` values (``None`` when n = 0)."""
+
+    total: float
+    n: int
+
+    @property
+    def value(self) -> float | None:
+        """The mean, ``None`` without data."""
+        return self.total / self.n if self.n else None
+
+
+@dataclass(frozen=True)
+class Quadrants:
+    """Responses with both an understood and a helped score, split four ways."""
+
+    both: int = 0
+    helped_only: int = 0
+    understood_only: int = 0
+    neither: int = 0
+
+    @property
+    def n(self) -> int:
+        """Responses that have both scores."""
+        return self.both + self.helped_only + self.understood_only + self.neither
+
+    def share(self, name: str) -> Share:
+        """The share of one quadrant (one of :data:`QUADRANT_NAMES`)."""
+        if name not in QUADRANT_NAMES:
+            raise ValueError(f"unknown quadrant {name!r}")
+        return Share(int(getattr(self, name)), self.n)
+
+
+QUADRANT_NAMES = ("both", "helped_only", "understood_only", "neither")
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The figures of one group (a month, a team, an agent ...)."""
+
+    key: str | None
+    responses: int
+    understood: Share
+    helped: Share
+    csat: Share
+    effort: Mean
+    quadrants: Quadrants
+    #: Responses answered, out of invitations delivered (only where asked for).
+    response_rate: Share | None = None
+    #: True when ``responses`` is below the minimum n: shown, never ranked.
+    small: bool = False
+
+    @property
+    def not_understood(self) -> int:
+        """Responses whose understood score is below top-2-box (1..3)."""
+        return self.understood.n - self.understood.successes
+
+
+@dataclass(frozen=True)
+class MonthPoint:
+    """One month of a trend."""
+
+    month: date
+    summary: Summary
+
+
+@dataclass(frozen=True)
+class EventEffect:
+    """An event's before/after comparison (after minus before)."""
+
+    name: str
+    day: date
+    team: str | None
+    before: Summary
+    after: Summary
+    weeks: int
+
+    @property
+    def understood_change(self) -> Interval | None:
+        """Change in understood % with Newcombe's interval."""
+        return self.after.understood.change_from(self.before.understood)
+
+    @property
+    def helped_change(self) -> Interval | None:
+        """Change in helped % with Newcombe's interval."""
+        return self.after.helped.change_from(self.before.helped)
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A verbatim customer comment (addresses not yet masked)."""
+
+    text: str
+    understood_score: int | None
+    helped_score: int | None
+    team: str
+    channel: str
+
+
+@dataclass(frozen=True)
+class MonthReport:
+    """Everything the monthly report shows, as plain data."""
+
+    month: date
+    team: str | None
+    min_n: int
+    current: Summary
+    previous: Summary
+    trend: list[MonthPoint]
+    teams: list[Summary]
+    agents: list[Summary]
+    channels: list[Summary]
+    categories: list[Summary]
+    events: list[EventEffect]
+    comments: list[Comment] = field(default_factory=list)
+    #: True when the database holds no response at all (a new installation).
+    empty_database: bool = False

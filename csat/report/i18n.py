@@ -1,0 +1,232 @@
+"""The report's words in English and German, and numbers and dates in its locale (Babel)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
+
+LANGUAGES = ("en", "de")
+
+_STRINGS: dict[str, tuple[str, str]] = {
+    "title": ("Customer satisfaction", "Kundenzufriedenheit"),
+    "subtitle": (
+        "Did customers feel understood as well as helped?",
+        "Fühlten sich die Kunden verstanden – und nicht nur geholfen?",
+    ),
+    "scope_all": ("All teams", "Alle Teams"),
+    "scope_team": ("Team: {team}", "Team: {team}"),
+    "generated": ("Generated on {date} by csat", "Erstellt am {date} mit csat"),
+    "page": ("Page {n}", "Seite {n}"),
+    "s1": ("1  Summary", "1  Überblick"),
+    "s2": ("2  Understood × helped", "2  Verstanden × geholfen"),
+    "s3": ("3  Trends over 12 months", "3  Verlauf über 12 Monate"),
+    "s4": ("4  Teams and agents", "4  Teams und Mitarbeitende"),
+    "s5": ("5  Channels and categories", "5  Kanäle und Kategorien"),
+    "s6": ("6  Events: before and after", "6  Ereignisse: vorher und nachher"),
+    "s7": ("7  Follow-ups and voices", "7  Rückrufe und Stimmen"),
+    "s8": ("8  Method", "8  Methode"),
+    "understood": ("Understood", "Verstanden"),
+    "helped": ("Helped", "Geholfen"),
+    "csat": ("CSAT", "CSAT"),
+    "ces": ("CES (effort, 1–7)", "CES (Aufwand, 1–7)"),
+    "response_rate": ("Response rate", "Rücklaufquote"),
+    "metric": ("Measure", "Kennzahl"),
+    "value": ("Value", "Wert"),
+    "interval": ("95 % interval", "95-%-Intervall"),
+    "n": ("n", "n"),
+    "vs_prev": ("vs. {month}", "ggü. {month}"),
+    "both": ("Helped and understood", "Geholfen und verstanden"),
+    "helped_only": (
+        "Helped only (solution without empathy)",
+        "Nur geholfen (Lösung ohne Empathie)",
+    ),
+    "understood_only": ("Understood only", "Nur verstanden"),
+    "neither": ("Neither", "Weder noch"),
+    "share": ("Share", "Anteil"),
+    "team": ("Team", "Team"),
+    "agent": ("Agent", "Mitarbeiter/in"),
+    "channel": ("Channel", "Kanal"),
+    "category": ("Category", "Kategorie"),
+    "none": ("(none)", "(keine)"),
+    "small": ("n < {n}", "n < {n}"),
+    "small_note": (
+        "Groups marked “n < {n}” have fewer than {n} responses: shown, not ranked.",
+        "Mit „n < {n}“ markierte Gruppen haben weniger als {n} Antworten: gezeigt, nicht gereiht.",
+    ),
+    "more_rows": ("… and {n} more", "… und {n} weitere"),
+    "no_data": ("No responses in this period.", "Keine Antworten in diesem Zeitraum."),
+    "no_groups": (
+        "No responses this month, so nothing to compare.",
+        "Keine Antworten in diesem Monat, daher nichts zu vergleichen.",
+    ),
+    "new_install": (
+        "This installation has no survey responses yet. The report fills in as customers answer.",
+        "Diese Installation hat noch keine Antworten. Der Bericht füllt sich, "
+        "sobald Kunden antworten.",
+    ),
+    "empty_month": (
+        "No responses were recorded in {month}.",
+        "Im {month} wurden keine Antworten erfasst.",
+    ),
+    "headline": (
+        "In {month}, {u} of the customers who answered felt understood and {h} felt helped "
+        "(n = {n}).",
+        "Im {month} fühlten sich {u} der Antwortenden verstanden, {h} fühlten sich geholfen "
+        "(n = {n}).",
+    ),
+    "rose": (
+        "{what} rose by {d} compared with {month}; the interval excludes zero, "
+        "so this is a clear change.",
+        "{what} stieg gegenüber {month} um {d}; das Intervall schließt null aus, "
+        "also eine klare Veränderung.",
+    ),
+    "fell": (
+        "{what} fell by {d} compared with {month}; the interval excludes zero, "
+        "so this is a clear change.",
+        "{what} sank gegenüber {month} um {d}; das Intervall schließt null aus, "
+        "also eine klare Veränderung.",
+    ),
+    "no_change": (
+        "Compared with {month}, understood and helped show no clear change.",
+        "Gegenüber {month} zeigen Verstanden und Geholfen keine klare Veränderung.",
+    ),
+    "no_previous": (
+        "There were no responses in {month} to compare with.",
+        "Im {month} gab es keine Antworten zum Vergleich.",
+    ),
+    "gap": (
+        "{share} felt helped but not understood (solution without empathy).",
+        "{share} fühlten sich geholfen, aber nicht verstanden (Lösung ohne Empathie).",
+    ),
+    "few": (
+        "With only n = {n}, every figure here is very uncertain.",
+        "Bei nur n = {n} sind alle Werte hier sehr unsicher.",
+    ),
+    "quadrant_month": ("{month}, n = {n}", "{month}, n = {n}"),
+    "scatter_title": (
+        "Teams: helped vs. understood (point size = n)",
+        "Teams: geholfen vs. verstanden (Punktgröße = n)",
+    ),
+    "events_none": (
+        "No events recorded in these 12 months.",
+        "In diesen 12 Monaten sind keine Ereignisse erfasst.",
+    ),
+    "event": ("Event", "Ereignis"),
+    "date": ("Date", "Datum"),
+    "before": ("Before", "Vorher"),
+    "after": ("After", "Nachher"),
+    "windows": (
+        "Windows of {w} weeks before and after each event; after minus before.",
+        "Zeitfenster von je {w} Wochen vor und nach dem Ereignis; nachher minus vorher.",
+    ),
+    "change": ("Change [95 % interval]", "Differenz [95-%-Intervall]"),
+    "verdict_clear": ("clear change", "klare Veränderung"),
+    "verdict_none": ("no clear change", "keine klare Veränderung"),
+    "verdict_na": ("not enough data", "zu wenig Daten"),
+    "everyone": ("everyone", "alle"),
+    "not_understood": (
+        "{n} responses this month did not feel understood (score 1–3): a callback is worth it.",
+        "{n} Antworten in diesem Monat fühlten sich nicht verstanden "
+        "(Wert 1–3): ein Rückruf lohnt sich.",
+    ),
+    "comments": (
+        "Selected comments, least understood first (verbatim; email addresses masked):",
+        "Ausgewählte Kommentare, am wenigsten verstanden zuerst (wörtlich; "
+        "E-Mail-Adressen maskiert):",
+    ),
+    "no_comments": ("No comments this month.", "Keine Kommentare in diesem Monat."),
+    "shortened": ("[shortened]", "[gekürzt]"),
+    "email": ("[email]", "[E-Mail]"),
+    "scores": (
+        "understood {u}, helped {h} · {team} · {channel}",
+        "verstanden {u}, geholfen {h} · {team} · {channel}",
+    ),
+    "method": (
+        "Scales: understood, helped and overall are answered on 1–5 (“solved”: yes = 5, "
+        "partly = 3, no = 1); several items of one dimension are averaged and rounded half up. "
+        "Effort is answered on 1–7 (higher = easier).\n"
+        "Understood %, helped % and CSAT % are the shares of top-2-box answers (4–5 of 5) "
+        "among the responses that answered that dimension; n is that number. CES is the mean "
+        "effort score. The quadrants split the responses that answered both dimensions.\n"
+        "Response rate: invitations delivered in the month that received a response.\n"
+        "Every share carries a 95 % Wilson score interval. Changes (month to month, before/after "
+        "an event) carry Newcombe’s hybrid score interval for a difference of proportions "
+        "(method 10); when it contains zero we say “no clear change”.\n"
+        "Groups with fewer than {n} responses are shown but never ranked or highlighted. "
+        "Months are calendar months in UTC; a response counts in the month it was first given.",
+        "Skalen: Verstanden, Geholfen und Gesamt werden auf 1–5 beantwortet („gelöst“: ja = 5, "
+        "teilweise = 3, nein = 1); mehrere Fragen einer Dimension werden gemittelt und "
+        "kaufmännisch gerundet. Aufwand wird auf 1–7 beantwortet (höher = einfacher).\n"
+        "Verstanden %, Geholfen % und CSAT % sind die Anteile der Top-2-Antworten (4–5 von 5) "
+        "unter den Antworten zu dieser Dimension; n ist deren Anzahl. CES ist der mittlere "
+        "Aufwandswert. Die Quadranten teilen die Antworten, die beide Dimensionen beantwortet "
+        "haben.\n"
+        "Rücklaufquote: im Monat zugestellte Einladungen, die beantwortet wurden.\n"
+        "Jeder Anteil trägt ein 95-%-Wilson-Score-Intervall. Veränderungen (zum Vormonat, "
+        "vor/nach einem Ereignis) tragen Newcombes hybrides Score-Intervall für Differenzen von "
+        "Anteilen (Methode 10); enthält es null, steht dort „keine klare Veränderung“.\n"
+        "Gruppen mit weniger als {n} Antworten werden gezeigt, aber nie gereiht oder "
+        "hervorgehoben. Monate sind Kalendermonate in UTC; eine Antwort zählt im Monat ihrer "
+        "ersten Abgabe.",
+    ),
+}
+
+
+class Words:
+    """Strings, numbers and dates for one report language."""
+
+    def __init__(self, lang: str) -> None:
+        if lang not in LANGUAGES:
+            raise ValueError(f"unsupported report language {lang!r}; use one of {LANGUAGES}")
+        self.lang = lang
+        self.locale = Locale.parse(lang)
+        pattern = self.locale.percent_formats[None].pattern
+        self._percent = {0: pattern, 1: pattern.replace("0", "0.0", 1)}
+
+    def __call__(self, key: str, **values: object) -> str:
+        """The string ``key`` in this language, formatted with ``values``."""
+        text = _STRINGS[key][LANGUAGES.index(self.lang)]
+        return text.format(**values) if values else text
+
+    def percent(self, value: float | None, digits: int = 1) -> str:
+        """``0.824`` as ``82.4%`` (en) or ``82,4 %`` (de); a dash without data."""
+        if value is None:
+            return "–"
+        return format_percent(value, format=self._percent[digits], locale=self.locale)
+
+    def points(self, value: float | None) -> str:
+        """A signed difference of shares in percentage points: ``+3.1 pp`` / ``+3,1 Pp.``."""
+        if value is None:
+            return "–"
+        number = format_decimal(value * 100, format="+#,##0.0;−#,##0.0", locale=self.locale)
+        return f"{number} {'pp' if self.lang == 'en' else 'Pp.'}"
+
+    def decimal(self, value: float | None, *, signed: bool = False) -> str:
+        """A number with one decimal in the locale (``3,7``)."""
+        if value is None:
+            return "–"
+        pattern = "+#,##0.0;−#,##0.0" if signed else "#,##0.0"
+        return format_decimal(value, format=pattern, locale=self.locale)
+
+    def integer(self, value: int) -> str:
+        """An integer with the locale's grouping (``1,234`` / ``1.234``)."""
+        return format_decimal(value, format="#,##0", locale=self.locale)
+
+    def span(self, low: float, high: float) -> str:
+        """An interval of shares, ``76.1–87.5%``."""
+        return f"{self.percent(low)} – {self.percent(high)}"
+
+    def month(self, day: date) -> str:
+        """``October 2026`` / ``Oktober 2026``."""
+        return format_date(day, "MMMM yyyy", locale=self.locale)
+
+    def short_month(self, day: date) -> str:
+        """A month as an axis label: ``Oct`` / ``Okt.`` with the year's last digits."""
+        return format_date(day, "MMM yy", locale=self.locale)
+
+    def date(self, day: date) -> str:
+        """A date in the locale's medium format."""
+        return format_date(day, "medium", locale=self.locale)

@@ -1,0 +1,79 @@
+"""Render the monthly report to an A4 PDF: :func:`render_report`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from .. import __version__
+from ..clock import ensure_aware
+from ..metrics import DEFAULT_MIN_N, Bind, MonthReport, month_report
+from .i18n import Words
+from .layout import Document
+from .pages import SECTIONS
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    """Where the report was written, and the figures it shows."""
+
+    path: Path
+    pages: int
+    data: MonthReport
+
+
+def render_report(
+    bind: Bind,
+    month: date,
+    path: str | Path,
+    *,
+    lang: str = "en",
+    team: str | None = None,
+    min_n: int = DEFAULT_MIN_N,
+    event_weeks: int = 8,
+    now: datetime | None = None,
+    author: str = "csat",
+) -> RenderedReport:
+    """Write the monthly report for ``month`` (any day in it) to ``path``.
+
+    :param bind: an engine, connection or session on csat's tables.
+    :param lang: ``"en"`` or ``"de"``; words, numbers and dates follow it.
+    :param team: report on one team only.
+    :param min_n: groups with fewer responses are shown but not ranked.
+    :param now: the creation date written into the PDF (default: now).
+    """
+    words = Words(lang)
+    data = month_report(bind, month, team=team, min_n=min_n, event_weeks=event_weeks)
+    created = ensure_aware(now, "now") if now is not None else datetime.now(UTC)
+    return write_pdf(data, words, Path(path), created, author)
+
+
+def write_pdf(
+    data: MonthReport, words: Words, path: Path, created: datetime, author: str
+) -> RenderedReport:
+    """Draw ``data`` into a PDF at ``path`` (parent directories are created)."""
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    title = f"{words('title')} – {words.month(data.month)}"
+    scope = words("scope_team", team=data.team) if data.team else words("scope_all")
+    metadata = {
+        "Title": title,
+        "Author": author,
+        "Subject": f"{words('subtitle')} ({scope})",
+        "Creator": f"csat {__version__}",
+        "CreationDate": created,
+    }
+    with PdfPages(path, metadata=metadata) as pdf:
+        doc = Document(pdf, f"{title} · {scope}", lambda n: words("page", n=n))
+        doc.new_page()
+        doc.title(
+            title,
+            words("subtitle"),
+            [scope, words("generated", date=words.date(created.date()))],
+        )
+        for section in SECTIONS:
+            section(doc, data, words)
+        doc.close()
+    return RenderedReport(path, doc.pages, data)
