@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         UnknownSurveyError,
         UnknownTokenError,
     )
+    from .ext import CSAT
     from .invites import CHANNELS, InviteRequest, InviteResult
     from .models import metadata
     from .privacy import ErasureResult
@@ -67,6 +68,7 @@ _LAZY = {
     "TokenError": "errors",
     "UnknownSurveyError": "errors",
     "UnknownTokenError": "errors",
+    "CSAT": "ext",
     "CHANNELS": "invites",
     "InviteRequest": "invites",
     "InviteResult": "invites",
@@ -92,6 +94,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "CHANNELS",
+    "CSAT",
     "DEFAULTS",
     "AnswerProblem",
     "AnswerValidationError",

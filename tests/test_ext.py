@@ -143,3 +143,17 @@ def test_flask_csat_command_group(tmp_path: Path) -> None:
     assert invited.output.startswith("http://localhost:5000/survey/")
     assert "CSAT_SECRET_KEY" not in os.environ  # the app's config was lent, not left
     get_service(app).engine.dispose()
+
+
+def test_exported_lazily_from_the_package() -> None:
+    import subprocess
+    import sys
+
+    import csat
+
+    assert csat.CSAT is CSAT
+    code = (
+        "import csat, sys; print(sorted(m for m in ('flask', 'flask_babel') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
