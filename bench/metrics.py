@@ -249,7 +249,16 @@ def measure_report(url: str, out: Path) -> dict[str, float]:
     return data
 
 
-def run_database(kind: str, url: str, rows: int, repeat: int, small_peak: float) -> None:
+def small_peak(kind: str, url: str) -> float:
+    """Peak RSS of the report on a database of the same kind with 10,000 responses."""
+    load(url, SMALL_ROWS)
+    with tempfile.TemporaryDirectory() as tmp:
+        peak = measure_report(url, Path(tmp) / "small.pdf")["peak_mb"]
+    note(f"report-memory-flat/{kind}", f"peak RSS {peak:.0f} MB at {SMALL_ROWS:,} responses")
+    return peak
+
+
+def run_database(kind: str, url: str, rows: int, repeat: int, small: float) -> None:
     """Load, compare and report on one database."""
     start = time.perf_counter()
     count = load(url, rows)
@@ -262,8 +271,8 @@ def run_database(kind: str, url: str, rows: int, repeat: int, small_peak: float)
           big["seconds"] < TARGET_SECONDS)  # fmt: skip
     bench(f"report-memory/{kind}", f"{big['peak_mb']:.0f} MB", f"< {TARGET_MB:.0f} MB",
           big["peak_mb"] < TARGET_MB)  # fmt: skip
-    flat = big["peak_mb"] / small_peak
-    sizes = f"{big['peak_mb']:.0f} MB at {count:,} vs {small_peak:.0f} MB at {SMALL_ROWS:,}"
+    flat = big["peak_mb"] / small
+    sizes = f"{big['peak_mb']:.0f} MB at {count:,} vs {small:.0f} MB at {SMALL_ROWS:,}"
     note(f"report-memory-flat/{kind}", f"peak {sizes}")
     bench(f"report-memory-flat/{kind}", f"{flat:.2f}x", f"<= {TARGET_FLAT}x", flat <= TARGET_FLAT)
 
@@ -279,19 +288,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.child_report:
         report_child(*args.child_report)
         return 0
-    with tempfile.TemporaryDirectory() as tmp:
-        small_url = f"sqlite:///{Path(tmp) / 'small.db'}"
-        load(small_url, SMALL_ROWS)
-        small_peak = measure_report(small_url, Path(tmp) / "small.pdf")["peak_mb"]
-        note("report-memory-flat", f"peak RSS {small_peak:.0f} MB at {SMALL_ROWS:,} responses")
-        kinds = args.db or ["sqlite", "postgresql"]
-        if "sqlite" in kinds:
-            run_database("sqlite", f"sqlite:///{Path(tmp) / 'big.db'}", args.rows, args.repeat,
-                         small_peak)  # fmt: skip
+    kinds = args.db or ["sqlite", "postgresql"]
+    if "sqlite" in kinds:
+        with tempfile.TemporaryDirectory() as tmp:
+            small = small_peak("sqlite", f"sqlite:///{Path(tmp) / 'small.db'}")
+            big_url = f"sqlite:///{Path(tmp) / 'big.db'}"
+            run_database("sqlite", big_url, args.rows, args.repeat, small)
     if "postgresql" in kinds:
         try:
+            with throwaway_postgresql() as small_url:
+                small = small_peak("postgresql", small_url)
             with throwaway_postgresql() as url:
-                run_database("postgresql", url, args.rows, args.repeat, small_peak)
+                run_database("postgresql", url, args.rows, args.repeat, small)
         except ServerUnavailableError as e:
             for name in ("metrics", "report", "report-memory", "report-memory-flat"):
                 skipped(f"{name}/postgresql", str(e))

@@ -121,6 +121,9 @@ def test_trend_covers_twelve_months(engine: Engine) -> None:
     assert by_month[date(2026, 9, 1)].response_rate == Share(1, 1)
     assert by_month[date(2026, 3, 1)].responses == 0
     assert [p.summary.responses for p in metrics.trend(engine, OCT, months=2, team="B")] == [0, 1]
+    last_two = metrics.trend(engine, OCT, rate_months=2)
+    assert [p.summary.response_rate for p in last_two[-3:]] == [None, Share(1, 1), Share(5, 7)]
+    assert all(p.summary.response_rate is None for p in metrics.trend(engine, OCT, rate_months=0))
 
 
 def test_event_before_after(engine: Engine) -> None:

@@ -212,8 +212,13 @@ def trend(
     months: int = 12,
     team: str | None = None,
     min_n: int = DEFAULT_MIN_N,
+    rate_months: int | None = None,
 ) -> list[MonthPoint]:
-    """The figures of the ``months`` months up to and including ``month``, oldest first."""
+    """The figures of the ``months`` months up to and including ``month``, oldest first.
+
+    :param rate_months: compute the response rate only for this many last months
+        (it joins invitations to responses); the others get ``None``. Default: all.
+    """
     first = add_months(month_start(month), 1 - months)
     days = [add_months(first, i) for i in range(months + 1)]
     bounds = [at_midnight(d) for d in days]
@@ -228,14 +233,16 @@ def trend(
         )
     )
     found = {int(row[0]): _summary(team, row[1:], min_n) for row in _rows(bind, months_query)}
+    skip = 0 if rate_months is None else max(0, months - rate_months)
+    rate_bounds = bounds[skip:]
     rates_inner = (
         select(
-            _bucket(Invitation.sent_at, bounds).label("bucket"),
+            _bucket(Invitation.sent_at, rate_bounds).label("bucket"),
             Response.id.label("response_id"),
         )
         .select_from(Invitation)
         .outerjoin(Response, Response.invitation_id == Invitation.id)
-        .where(Invitation.sent_at >= bounds[0], Invitation.sent_at < bounds[-1])
+        .where(Invitation.sent_at >= rate_bounds[0], Invitation.sent_at < rate_bounds[-1])
     )
     if team is not None:
         rates_inner = rates_inner.where(Invitation.team == team)
@@ -243,11 +250,13 @@ def trend(
     rate_query = select(sub.c.bucket, func.count(), func.count(sub.c.response_id)).group_by(
         sub.c.bucket
     )
-    rates = {int(b): Share(int(a or 0), int(d)) for b, d, a in _rows(bind, rate_query)}
+    rates = {}
+    if len(rate_bounds) > 1:
+        rates = {int(b) + skip: Share(int(a or 0), int(d)) for b, d, a in _rows(bind, rate_query)}
     points = []
     for i, day in enumerate(days[:-1]):
         summary = found.get(i, empty_summary(team, min_n))
-        rate = rates.get(i, Share(0, 0))
+        rate = rates.get(i, Share(0, 0)) if i >= skip else None
         points.append(MonthPoint(day, Summary(**{**summary.__dict__, "response_rate": rate})))
     return points
 

@@ -33,7 +33,8 @@ def month_report(
     if months < 2:
         raise ValueError("the report needs at least 2 months of trend")
     month = month_start(month)
-    points = trend(bind, month, months=months, team=team, min_n=min_n)
+    # The report shows response rates for this month and the previous one only.
+    points = trend(bind, month, months=months, team=team, min_n=min_n, rate_months=2)
     return MonthReport(
         month=month,
         team=team,
