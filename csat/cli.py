@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 
 import click
 
-from . import __version__, migrate
+from . import __version__, cli_send, migrate
 from .addresses import normalize_address
 from .cli_support import (
     AwareDateTime,
@@ -219,6 +219,9 @@ def event_add(db_url: str, name: str, day: datetime, team: str | None) -> None:
         event_id = service.add_event(name, on, team=team)
     scope = f" for team {team}" if team is not None else ""
     click.echo(f"event {event_id}: {name.strip()} on {on.isoformat()}{scope}")
+
+
+cli.add_command(cli_send.send)
 
 
 def main() -> None:
