@@ -131,6 +131,7 @@ class Invitation(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Delivery attempts (claims) for this invitation's emails, the reminder's included.
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     # -- the outbox (csat.delivery) --

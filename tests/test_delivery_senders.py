@@ -97,6 +97,7 @@ def test_smtp_sends_over_one_connection(server: Server) -> None:
         ("data:554", PermanentDeliveryError, "DATA: 554 5.7.1 rejected"),
         ("data:451", TransientDeliveryError, "DATA: 451 4.3.0 busy"),
         ("data:421", TransientDeliveryError, "DATA: 421 4.3.0 busy"),
+        ("rcpt:421", TransientDeliveryError, "RCPT: 421 4.3.0 try again later"),
         ("drop", TransientDeliveryError, "SMTPServerDisconnected"),
     ],
 )

@@ -12,11 +12,12 @@ survey page with that answer preselected (a GET never records anything).
 from __future__ import annotations
 
 import hashlib
+import quopri
 from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import EmailPolicy
 from email.utils import format_datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -72,8 +73,34 @@ class _HeaderClasses(HeaderRegistry):
         return made
 
 
-#: The SMTP policy (CRLF line ends) with cached header classes.
-POLICY = SMTP.clone(header_factory=_HeaderClasses())
+class _Policy(EmailPolicy):
+    """The SMTP policy (CRLF line ends) that folds a recurring header only once.
+
+    Headers made by :meth:`MessageBuilder._constant` carry a ``csat_folded``
+    cache; folding is most of the cost of serialising a message.
+    """
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        """Fold like :class:`~email.policy.EmailPolicy`, remembering constant headers."""
+        cache: dict[str, bytes] | None = getattr(value, "csat_folded", None)
+        if cache is None:
+            return super().fold_binary(name, value)
+        folded = cache.get(name)
+        if folded is None:
+            folded = cache[name] = super().fold_binary(name, value)
+        return folded
+
+
+#: The SMTP policy (CRLF line ends) with cached header classes and folds.
+POLICY = _Policy(linesep="\r\n", header_factory=_HeaderClasses())
+#: Quoted-printable never contains "=_" unencoded (RFC 2045, 6.7), so a boundary
+#: with it cannot occur in the parts, and every message can share one.
+_ALTERNATIVE = 'multipart/alternative; boundary="=_csat_alternative_="'
+_FIXED_HEADERS = (
+    ("Auto-Submitted", "auto-generated"),
+    ("X-Auto-Response-Suppress", "All"),
+    ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +225,7 @@ class MessageBuilder:
         )
         self.domain = self.sender.domain or "localhost"
         self._loader = loader
+        self._headers: dict[tuple[str, str], BaseHeader] = {}
 
     @cached_property
     def environment(self) -> Environment:
@@ -248,31 +276,49 @@ class MessageBuilder:
         locale = self.locale_for(survey, envelope.locale)
         context = self.context(envelope, survey, locale)
         subject = " ".join(self.render(f"subject.{locale}.txt", context).split())
-        message = EmailMessage(policy=POLICY)
-        message["Subject"] = subject
-        message["From"] = self.sender
-        message["To"] = envelope.email
-        if self.reply_to is not None:
-            message["Reply-To"] = self.reply_to
-        message["Date"] = format_datetime(now)
         mid = message_id(
             envelope.invitation_id, envelope.nonce, self.domain, reminder=envelope.reminder
         )
+        message = EmailMessage(policy=POLICY)
+        message["Subject"] = subject
+        message["From"] = self._constant("From", str(self.sender))
+        message["To"] = envelope.email
+        if self.reply_to is not None:
+            message["Reply-To"] = self._constant("Reply-To", str(self.reply_to))
+        message["Date"] = format_datetime(now)
         message["Message-ID"] = mid
         if envelope.reminder:
             original = message_id(envelope.invitation_id, envelope.nonce, self.domain)
             message["In-Reply-To"] = original
             message["References"] = original
-        message["Auto-Submitted"] = "auto-generated"
-        message["X-Auto-Response-Suppress"] = "All"
+        for name, value in _FIXED_HEADERS:
+            message[name] = self._constant(name, value)
         message["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        qp = "quoted-printable"
-        message.set_content(self.render(f"invitation.{locale}.txt", context), cte=qp)
-        html = self.render(f"invitation.{locale}.html", context)
-        message.add_alternative(html, subtype="html", cte=qp)
-        message["Content-Language"] = locale  # after the content: set_content clears Content-*
+        message["Content-Language"] = self._constant("Content-Language", locale)
+        message["MIME-Version"] = self._constant("MIME-Version", "1.0")
+        message["Content-Type"] = self._constant("Content-Type", _ALTERNATIVE)
+        plain = self._part("plain", self.render(f"invitation.{locale}.txt", context))
+        html = self._part("html", self.render(f"invitation.{locale}.html", context))
+        message.set_payload([plain, html])
         return message
+
+    def _constant(self, name: str, value: str) -> BaseHeader:
+        """A parsed header, made once: the same headers recur in every message."""
+        header = self._headers.get((name, value))
+        if header is None:
+            header = self._headers[(name, value)] = POLICY.header_factory(name, value)
+            header.csat_folded = {}  # see _Policy
+        return header
+
+    def _part(self, subtype: str, text: str) -> EmailMessage:
+        """A quoted-printable UTF-8 text part (what ``set_content`` makes, made faster)."""
+        part = EmailMessage(policy=POLICY)
+        part["Content-Type"] = self._constant("Content-Type", f'text/{subtype}; charset="utf-8"')
+        part["Content-Transfer-Encoding"] = self._constant(
+            "Content-Transfer-Encoding", "quoted-printable"
+        )
+        part.set_payload(quopri.encodestring(text.encode("utf-8")).decode("ascii"))
+        return part
 
     def prepare(self, envelope: Envelope, survey: Survey, now: datetime) -> OutgoingEmail:
         """:meth:`build`, serialised for sending."""

@@ -9,7 +9,11 @@ Everything lives in the invitation rows, nothing only in memory:
    SQLite takes its write lock at ``BEGIN IMMEDIATE`` and claims by a
    conditional UPDATE. A sender that dies loses its rows when the lease ends.
 3. **Send** each message (stable Message-ID: a retry carries the same one),
-   then **mark** it, guarded by the claim id.
+   then **mark** it, guarded by the claim id. Marks are written every
+   ``mark_every`` messages (default 10), and each time the next ones are looked
+   at again, so a ticket cancelled meanwhile is not sent. A sender killed
+   between sending and marking leaves at most ``mark_every`` rows in flight:
+   after the lease they go out again, with the same Message-ID.
 
 Transient failures are retried with exponential backoff and full jitter
 (capped at :attr:`RetryPolicy.cap`); after :attr:`RetryPolicy.give_up` of
@@ -78,7 +82,7 @@ class Outbox:
         retry: RetryPolicy | None = None,
         lease: timedelta = timedelta(minutes=10),
         batch_size: int = 100,
-        mark_every: int = 1,
+        mark_every: int = 10,
     ) -> None:
         self.transaction = transaction
         self.settings = settings
@@ -253,6 +257,7 @@ class Outbox:
         Also looks again at the ``upcoming`` rows: those cancelled (or, for a
         reminder, answered) since the claim are released and returned, not sent.
         """
+        expected = (Status.SENT if reminders else Status.PENDING).value
         with self.transaction() as session:
             if marks and session.get_bind().dialect.name == "postgresql":
                 # A crash may lose the last marks; their rows are then sent again
@@ -268,6 +273,7 @@ class Outbox:
                     .where(
                         _INVITATIONS.c.id == bindparam("b_id"),
                         _INVITATIONS.c.claim_id == claim_id,
+                        _INVITATIONS.c.status == expected,  # not if cancelled meanwhile
                     )
                     .values({key: bindparam(key) for key in keys})
                 )
@@ -291,13 +297,22 @@ class Outbox:
                 )
             return skip
 
-    def _release(self, claim_id: str) -> None:
-        """Give back rows of a claim that were not attempted (attempt not counted)."""
+    def _release(self, claim_id: str, batch: list[_Claimed], unattempted: list[int]) -> None:
+        """End the claim on whatever of ``batch`` is still held (e.g. cancelled
+        while being sent); ``unattempted`` rows get their attempt back."""
+        ids = [item.envelope.invitation_id for item in batch]
         with self.transaction() as session:
+            if unattempted:
+                session.execute(
+                    update(Invitation)
+                    .where(Invitation.id.in_(unattempted), Invitation.claim_id == claim_id)
+                    .values(attempts=Invitation.attempts - 1)
+                    .execution_options(synchronize_session=False)
+                )
             session.execute(
                 update(Invitation)
-                .where(Invitation.claim_id == claim_id)
-                .values(claim_id=None, claimed_until=None, attempts=Invitation.attempts - 1)
+                .where(Invitation.id.in_(ids), Invitation.claim_id == claim_id)
+                .values(claim_id=None, claimed_until=None)
                 .execution_options(synchronize_session=False)
             )
 
@@ -341,26 +356,35 @@ class Outbox:
         skip: set[int] = set()
         done = 0
         try:
-            for start in range(0, len(batch), self.mark_every):
-                group = batch[start : start + self.mark_every]
-                if start:
-                    skip = self._flush(claim_id, marks, group, reminders)
-                for item in group:
-                    now = self.clock()
-                    if now >= deadline:
-                        return done  # the lease ends soon: leave the rest to a later run
-                    if item.envelope.invitation_id not in skip:
+            for index, item in enumerate(batch):
+                if index and index % self.mark_every == 0:
+                    upcoming = batch[index : index + self.mark_every]
+                    skip = self._flush(claim_id, marks, upcoming, reminders)
+                now = self.clock()
+                if now >= deadline:
+                    return done  # the lease ends soon: leave the rest to a later run
+                if item.envelope.invitation_id not in skip:
+                    try:
                         outcome = self._send_one(sender, item, now, report)
-                        marks.append((item.envelope.invitation_id, outcome))
-                    done += 1
-                    if progress is not None:
-                        progress(1)
-                    if report.stopped:
+                    except SenderUnavailableError as e:
+                        # Every row left would fail the same way: all retry later.
+                        for rest in batch[index:]:
+                            if rest.envelope.invitation_id not in skip:
+                                values = self._failure_values(rest, e, now, report)
+                                marks.append((rest.envelope.invitation_id, values))
+                        report.stopped = True
+                        if progress is not None:
+                            progress(len(batch) - done)
+                        done = len(batch)
                         return done
+                    marks.append((item.envelope.invitation_id, outcome))
+                done += 1
+                if progress is not None:
+                    progress(1)
         finally:
             self._flush(claim_id, marks, [], reminders)
-            if done < len(batch):
-                self._release(claim_id)
+            unattempted = [item.envelope.invitation_id for item in batch[done:]]
+            self._release(claim_id, batch, unattempted)
         return done
 
     def _send_one(
@@ -369,10 +393,9 @@ class Outbox:
         """Build and send one message; the values to store for its row."""
         try:
             sender.send(self.builder.prepare(item.envelope, item.survey, now))
-        except SenderConfigurationError:
+        except (SenderConfigurationError, SenderUnavailableError):
             raise
         except DeliveryError as e:
-            report.stopped = isinstance(e, SenderUnavailableError)
             return self._failure_values(item, e, now, report)
         if item.envelope.reminder:
             report.reminded += 1

@@ -186,13 +186,14 @@ class SMTPSender(_Batch):
             raise _error_for_reply(code, text, "RCPT") from e
         except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as e:
             stage = "MAIL" if isinstance(e, smtplib.SMTPSenderRefused) else "DATA"
-            if e.smtp_code == 421:  # the server closes the connection
-                self._drop()
             raise _error_for_reply(e.smtp_code, e.smtp_error, stage) from e
         except (OSError, smtplib.SMTPException) as e:
             # Dropped connection, timeout, protocol error: the state is unknown.
             self._drop()
             raise TransientDeliveryError(f"{type(e).__name__}: {e}".rstrip(": ")) from e
+        finally:
+            if connection.sock is None:  # closed by smtplib, e.g. after a 421 reply
+                self._connection = None
         if refused:  # only one recipient: it was refused
             code, text = next(iter(refused.values()))
             raise _error_for_reply(code, text, "RCPT")
