@@ -25,7 +25,7 @@ test: lint typecheck
 	$(BIN)/pytest
 
 demo: $(STAMP)
-	rm -f demo.db demo.db-wal demo.db-shm
+	rm -rf demo.db demo.db-wal demo.db-shm outbox
 	$(BIN)/python examples/quickstart.py --db sqlite:///demo.db
 
 # The example helpdesk (examples/helpdesk_app.py) with csat's pages, on demo.db.

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("invite_many", "import_time", "web", "metrics")
+BENCHMARKS = ("invite_many", "import_time", "send", "web", "metrics")
 
 
 def run_one(name: str, args: Sequence[str]) -> tuple[int, float, list[str]]:

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 
 import click
 
-from . import __version__, migrate
+from . import __version__, cli_send, migrate
 from .addresses import normalize_address
 from .cli_report import register_report_commands
 from .cli_support import (
@@ -223,6 +223,7 @@ def event_add(db_url: str, name: str, day: datetime, team: str | None) -> None:
 
 
 register_report_commands(cli)
+cli.add_command(cli_send.send)
 
 
 def main() -> None:

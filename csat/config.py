@@ -65,7 +65,28 @@ DEFAULTS: Mapping[str, Any] = {
     # Groups (teams, agents ...) with fewer responses are shown in reports but
     # never ranked or highlighted.
     "CSAT_MIN_GROUP_N": 10,
+    # -- delivery (csat send / SurveyService.send_due) --
+    # Sender of the survey emails, e.g. "IT Support <support@example.com>";
+    # its domain also names the Message-IDs.
+    "CSAT_MAIL_FROM": "csat@localhost",
+    # Where replies to a survey email go (None: to CSAT_MAIL_FROM).
+    "CSAT_MAIL_REPLY_TO": None,
+    # One reminder this many days after sending when there is no answer; 0: none.
+    "CSAT_REMINDER_DAYS": 3,
+    # SMTP server for `csat send` (the command line's --smtp-* options win).
+    "CSAT_SMTP_HOST": "localhost",
+    "CSAT_SMTP_PORT": 25,
+    # SMTP login name (None: no login); the password only from the environment
+    # variable CSAT_SMTP_PASSWORD, never from a file or a flag.
+    "CSAT_SMTP_USER": None,
+    "CSAT_SMTP_PASSWORD": None,
+    # Transport security: "none", "starttls" or "ssl" (implicit TLS, port 465).
+    "CSAT_SMTP_SECURITY": "none",
+    # Seconds to wait for the SMTP server before a transient failure.
+    "CSAT_SMTP_TIMEOUT": 30,
 }
+
+SMTP_SECURITY = ("none", "starttls", "ssl")
 
 
 def _duration(value: Any, key: str, unit: str) -> timedelta:
@@ -110,6 +131,15 @@ class Settings:
     default_survey: str = DEFAULTS["CSAT_DEFAULT_SURVEY"]
     default_locale: str = DEFAULTS["CSAT_DEFAULT_LOCALE"]
     min_group_n: int = DEFAULTS["CSAT_MIN_GROUP_N"]
+    mail_from: str = DEFAULTS["CSAT_MAIL_FROM"]
+    mail_reply_to: str | None = None
+    reminder: timedelta = timedelta(days=DEFAULTS["CSAT_REMINDER_DAYS"])
+    smtp_host: str = DEFAULTS["CSAT_SMTP_HOST"]
+    smtp_port: int = DEFAULTS["CSAT_SMTP_PORT"]
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_security: str = DEFAULTS["CSAT_SMTP_SECURITY"]
+    smtp_timeout: float = DEFAULTS["CSAT_SMTP_TIMEOUT"]
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.sampling_rate <= 1.0:
@@ -118,7 +148,15 @@ class Settings:
             raise ConfigurationError("CSAT_COMMENT_MAX_LENGTH", "must be at least 1")
         if self.min_group_n < 1:
             raise ConfigurationError("CSAT_MIN_GROUP_N", "must be at least 1")
-        for name in ("delay", "cooldown", "validity", "edit_window"):
+        if self.smtp_security not in SMTP_SECURITY:
+            raise ConfigurationError(
+                "CSAT_SMTP_SECURITY", f"must be one of {', '.join(SMTP_SECURITY)}"
+            )
+        if not 0 < self.smtp_port < 65536:
+            raise ConfigurationError("CSAT_SMTP_PORT", "must be between 1 and 65535")
+        if self.smtp_timeout <= 0:
+            raise ConfigurationError("CSAT_SMTP_TIMEOUT", "must be positive")
+        for name in ("delay", "cooldown", "validity", "edit_window", "reminder"):
             if getattr(self, name) < timedelta(0):
                 raise ConfigurationError(f"CSAT_{name.upper()}", "must not be negative")
         object.__setattr__(
@@ -154,6 +192,10 @@ class Settings:
             except (TypeError, ValueError) as e:
                 raise ConfigurationError(key, f"expected a number, got {value!r}") from e
 
+        def optional(key: str) -> str | None:
+            value = get(key)
+            return None if value is None else str(value)
+
         retention = get("CSAT_RETENTION_DAYS")
         return cls(
             secret_key=get("CSAT_SECRET_KEY"),
@@ -172,6 +214,15 @@ class Settings:
             default_survey=str(get("CSAT_DEFAULT_SURVEY")),
             default_locale=str(get("CSAT_DEFAULT_LOCALE")),
             min_group_n=number("CSAT_MIN_GROUP_N", int),
+            mail_from=str(get("CSAT_MAIL_FROM")),
+            mail_reply_to=optional("CSAT_MAIL_REPLY_TO"),
+            reminder=_duration(get("CSAT_REMINDER_DAYS"), "CSAT_REMINDER_DAYS", "days"),
+            smtp_host=str(get("CSAT_SMTP_HOST")),
+            smtp_port=number("CSAT_SMTP_PORT", int),
+            smtp_user=optional("CSAT_SMTP_USER"),
+            smtp_password=optional("CSAT_SMTP_PASSWORD"),
+            smtp_security=str(get("CSAT_SMTP_SECURITY")).lower(),
+            smtp_timeout=number("CSAT_SMTP_TIMEOUT", float),
         )
 
     @classmethod

@@ -150,3 +150,34 @@ class DatabaseError(CSATError):
     def __init__(self, url: str, message: str) -> None:
         self.url = url
         super().__init__(f"database {url}: {message}")
+
+
+class DeliveryError(CSATError):
+    """A survey email could not be delivered; ``reason`` is the server's reply or the cause."""
+
+    #: False for failures that retrying cannot fix (an SMTP 5xx reply).
+    transient: bool = True
+
+    def __init__(self, reason: str) -> None:
+        self.reason = " ".join(reason.split())[:1000]
+        super().__init__(self.reason)
+
+
+class TransientDeliveryError(DeliveryError):
+    """A failure worth retrying later: a 4xx reply, a dropped connection, a timeout."""
+
+
+class PermanentDeliveryError(DeliveryError):
+    """A failure retrying cannot fix, e.g. a 5xx reply: the invitation fails at once."""
+
+    transient = False
+
+
+class SenderConfigurationError(DeliveryError, ConfigurationError):
+    """The sender itself cannot work (login refused, bad TLS set-up): nothing is sent."""
+
+    transient = True
+
+    def __init__(self, key: str, reason: str) -> None:
+        ConfigurationError.__init__(self, key, reason)
+        self.reason = " ".join(reason.split())[:1000]

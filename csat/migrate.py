@@ -7,7 +7,7 @@ that has its own Alembic ``alembic_version``::
 
     from csat import migrate
     migrate.upgrade("postgresql://app@db/helpdesk")      # or an Engine
-    migrate.current(engine)                              # "0001"
+    migrate.current(engine)                              # "0002"
 """
 
 from __future__ import annotations

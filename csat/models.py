@@ -98,6 +98,7 @@ class Invitation(Base):
         UniqueConstraint("survey_key", "ticket_id"),
         Index("ix_csat_invitation_status_due_at", "status", "due_at"),
         Index("ix_csat_invitation_customer_hash_due_at", "customer_hash", "due_at"),
+        Index("ix_csat_invitation_status_reminder_due_at", "status", "reminder_due_at"),
     )
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)
@@ -130,8 +131,22 @@ class Invitation(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Delivery attempts (claims) for this invitation's emails, the reminder's included.
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # -- the outbox (csat.delivery) --
+    #: Earliest time of the next delivery attempt after a transient failure.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: First failure of the current run of transient failures (for giving up).
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The sender run holding this row, and until when (a lease: a sender that
+    #: died loses its rows when it ends).
+    claim_id: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Message-ID of the invitation email (the same on every attempt).
+    message_id: Mapped[str | None] = mapped_column(String(255))
+    #: When the one reminder is due; NULL once reminded, or when none is planned.
+    reminder_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Response(Base):

@@ -6,7 +6,7 @@ its own transaction and either commits all of its work or none of it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -31,6 +31,11 @@ from .rules import Reason, Status
 from .survey import Survey
 
 if TYPE_CHECKING:  # pragma: no cover - heavy imports only when used
+    import random
+
+    from jinja2 import BaseLoader
+
+    from .delivery import Sender, SendReport
     from .metrics import Summary
     from .report import RenderedReport
 
@@ -197,6 +202,50 @@ class SurveyService:
             if row is None:
                 raise InvalidInputError("invitation_id", f"no invitation {invitation_id}")
             return inviter.result(row, created=False).url
+
+    def send_due(
+        self,
+        sender: Sender,
+        *,
+        limit: int | None = None,
+        now: datetime | None = None,
+        progress: Callable[[int], None] | None = None,
+        templates: BaseLoader | None = None,
+        rng: random.Random | None = None,
+    ) -> SendReport:
+        """Send what is due through ``sender``: invitations, then reminders.
+
+        Pending invitations past their validity are expired first. Several
+        senders may run at once (on SQLite they take turns). Transient failures
+        are retried by later runs with backoff; see :mod:`csat.delivery.outbox`.
+
+        :param limit: send at most this many emails in this run.
+        :param progress: called with 1 after each email (a progress bar).
+        :param templates: a Jinja loader for host-overridden email templates.
+        :param rng: randomness of the retry jitter (seed it in tests).
+        :raises SenderConfigurationError: the sender cannot work (e.g. login refused).
+        """
+        outbox = self._outbox(now, templates, rng)
+        report: SendReport = outbox.send_due(sender, limit=limit, progress=progress)
+        return report
+
+    def count_due(self, *, now: datetime | None = None) -> int:
+        """How many invitations and reminders :meth:`send_due` would send now."""
+        due: int = self._outbox(now, None, None).count_due(self._now(now))
+        return due
+
+    def _outbox(
+        self, now: datetime | None, templates: BaseLoader | None, rng: random.Random | None
+    ) -> Any:
+        from .delivery import MessageBuilder, Outbox, RetryPolicy  # lazily: import time
+
+        fixed = None if now is None else self._now(now)
+        clock = self.clock if fixed is None else (lambda: fixed)
+        secret = self.settings.require_secret_key()
+        builder = MessageBuilder(self.settings, secret, templates)
+        retry = RetryPolicy() if rng is None else RetryPolicy(rng=rng)
+        return Outbox(self._transaction, self.settings, self.catalog, builder,
+                      clock=clock, retry=retry)  # fmt: skip
 
     # -- answers -----------------------------------------------------------------
 

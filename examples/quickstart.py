@@ -1,4 +1,4 @@
-"""csat end to end on SQLite: create the database, invite, answer, summarise.
+"""csat end to end on SQLite: create the database, invite, send, answer, summarise.
 
 Run with ``make demo`` (or ``python examples/quickstart.py --db sqlite:///demo.db``).
 It uses only the public, Flask-free API, so it doubles as a worked example.
@@ -16,6 +16,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from csat import FixedClock, InviteRequest, Reason, SurveyService
+from csat.delivery import DirectorySender
 from csat.migrate import upgrade
 from csat.models import Response
 
@@ -39,6 +40,7 @@ def main() -> None:
     parser.add_argument("--db", default="sqlite:///demo.db", help="database URL")
     parser.add_argument("--tickets", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--outbox", default="outbox", help="where the emails are written")
     args = parser.parse_args()
 
     secret = os.environ.get("CSAT_SECRET_KEY", DEMO_SECRET)
@@ -52,6 +54,7 @@ def main() -> None:
         clock=clock,
         exclude_addresses=("*@helpdesk.example.com",),
         base_url="http://localhost:5000/survey",
+        mail_from="IT Support <support@example.com>",
     )
     service.opt_out("no.surveys@example.com")
     service.add_event(
@@ -81,6 +84,9 @@ def main() -> None:
     results = service.invite_many(requests)
     reasons = Counter(r.reason for r in results)
 
+    # The outbox: `csat send` from cron does this; here the emails become .eml files.
+    delivery = service.send_due(DirectorySender(args.outbox))
+
     # About a quarter of the customers answer, through the same API the pages use.
     answered = 0
     for result in results:
@@ -103,6 +109,7 @@ def main() -> None:
     for reason in Reason:
         if reasons[reason]:
             print(f"    {reason.value:<17} {reasons[reason]}")
+    print(f"  emails sent:       {delivery.sent} (written to {args.outbox}/*.eml)")
     print(f"  responses stored:  {answered}")
     with Session(service.engine) as session:
         top2 = func.sum(case((Response.understood_score >= 4, 1), else_=0))
@@ -119,6 +126,7 @@ def main() -> None:
     print(f"  a survey link:     {example.url}")
     report = service.report(datetime(2026, 10, 1).date(), "reports/csat-2026-10.pdf", lang="de")
     print(f"  monthly report:    {report.path} ({report.pages} pages)")
+    print("  survey pages:      make serve, then open the link above")
 
 
 if __name__ == "__main__":

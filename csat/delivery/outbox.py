@@ -1,0 +1,407 @@
+"""The outbox: claim due invitations with a lease, send them, record the outcome.
+
+Everything lives in the invitation rows, nothing only in memory:
+
+1. **Expire** pending invitations whose validity ended before they went out.
+2. **Claim** a batch: ``claim_id`` + ``claimed_until`` (a lease) and
+   ``attempts + 1``. PostgreSQL and MariaDB pick rows with
+   ``SELECT … FOR UPDATE SKIP LOCKED``, so several senders share the work;
+   SQLite takes its write lock at ``BEGIN IMMEDIATE`` and claims by a
+   conditional UPDATE. A sender that dies loses its rows when the lease ends.
+3. **Send** each message (stable Message-ID: a retry carries the same one),
+   then **mark** it, guarded by the claim id. Marks are written every
+   ``mark_every`` messages (default 10), and each time the next ones are looked
+   at again, so a ticket cancelled meanwhile is not sent. A sender killed
+   between sending and marking leaves at most ``mark_every`` rows in flight:
+   after the lease they go out again, with the same Message-ID.
+
+Transient failures are retried with exponential backoff and full jitter
+(capped at :attr:`RetryPolicy.cap`); after :attr:`RetryPolicy.give_up` of
+failing the invitation fails with the last reason. Permanent failures (5xx)
+fail at once with the server's reply. One reminder goes out
+``CSAT_REMINDER_DAYS`` after sending when there is no answer yet.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, exists, func, or_, select, text, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from ..catalog import SurveyCatalog
+from ..clock import Clock
+from ..config import Settings
+from ..db import execute_update
+from ..errors import DeliveryError, SenderConfigurationError
+from ..models import Invitation, Response, metadata
+from ..rules import Status
+from ..survey import Survey
+from .message import Envelope, MessageBuilder, message_id
+from .report import SendReport
+from .retry import RetryPolicy
+from .senders import Sender, SenderUnavailableError
+
+Transaction = Callable[[], AbstractContextManager[Session]]
+Progress = Callable[[int], None]
+_INVITATIONS = metadata.tables[Invitation.__tablename__]
+
+
+@dataclass(slots=True)
+class _Claimed:
+    envelope: Envelope
+    survey: Survey
+    attempts: int
+    failing_since: datetime | None
+
+
+_COLUMNS = (
+    Invitation.id, Invitation.ticket_id, Invitation.email, Invitation.locale, Invitation.nonce,
+    Invitation.expires_at, Invitation.survey_version, Invitation.attempts,
+    Invitation.failing_since,
+)  # fmt: skip
+
+
+class Outbox:
+    """Drains due invitations and reminders of one database through a sender."""
+
+    def __init__(
+        self,
+        transaction: Transaction,
+        settings: Settings,
+        catalog: SurveyCatalog,
+        builder: MessageBuilder,
+        *,
+        clock: Clock,
+        retry: RetryPolicy | None = None,
+        lease: timedelta = timedelta(minutes=10),
+        batch_size: int = 100,
+        mark_every: int = 10,
+    ) -> None:
+        self.transaction = transaction
+        self.settings = settings
+        self.catalog = catalog
+        self.builder = builder
+        self.clock = clock
+        self.retry = retry if retry is not None else RetryPolicy()
+        self.lease = lease
+        self.batch_size = batch_size
+        self.mark_every = max(1, mark_every)
+
+    # -- queries ---------------------------------------------------------------
+
+    @staticmethod
+    def _free(now: datetime) -> Any:
+        return or_(Invitation.claimed_until.is_(None), Invitation.claimed_until <= now)
+
+    def _due_invitations(self, now: datetime) -> Any:
+        return and_(
+            Invitation.status == Status.PENDING.value,
+            Invitation.due_at <= now,
+            Invitation.expires_at > now,
+            or_(Invitation.next_attempt_at.is_(None), Invitation.next_attempt_at <= now),
+            self._free(now),
+        )
+
+    def _due_reminders(self, now: datetime) -> Any:
+        answered = exists().where(Response.invitation_id == Invitation.id)
+        return and_(
+            Invitation.status == Status.SENT.value,
+            Invitation.reminder_due_at <= now,
+            Invitation.expires_at > now,
+            Invitation.email.is_not(None),
+            self._free(now),
+            ~answered,
+        )
+
+    def count_due(self, now: datetime) -> int:
+        """How many invitations and reminders are due (for a progress bar)."""
+        with self.transaction() as session:
+            total = 0
+            for condition in (self._due_invitations(now), self._due_reminders(now)):
+                query = select(func.count()).select_from(Invitation).where(condition)
+                total += int(session.execute(query).scalar_one())
+            return total
+
+    def expire(self, now: datetime) -> int:
+        """Expire pending invitations whose validity ended unsent; returns how many.
+
+        Also drops reminders that are no longer wanted (answered, expired or
+        erased), so the reminder queue only holds rows that will be sent.
+        """
+        expire = (
+            update(Invitation)
+            .where(
+                Invitation.status == Status.PENDING.value,
+                Invitation.expires_at <= now,
+                self._free(now),
+            )
+            .values(status=Status.EXPIRED.value, claim_id=None, claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        answered = exists().where(Response.invitation_id == Invitation.id)
+        unwanted = (
+            update(Invitation)
+            .where(
+                Invitation.status == Status.SENT.value,
+                Invitation.reminder_due_at <= now,
+                or_(answered, Invitation.expires_at <= now, Invitation.email.is_(None)),
+                self._free(now),
+            )
+            .values(reminder_due_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        with self.transaction() as session:
+            session.execute(unwanted)
+            return execute_update(session, expire)
+
+    def claim(self, now: datetime, limit: int, *, reminders: bool) -> tuple[str, list[_Claimed]]:
+        """Lease up to ``limit`` due rows to a new claim id; returns it and the rows."""
+        claim_id = secrets.token_hex(16)
+        condition = self._due_reminders(now) if reminders else self._due_invitations(now)
+        order = Invitation.reminder_due_at if reminders else Invitation.due_at
+        query = select(*_COLUMNS).where(condition).order_by(order, Invitation.id).limit(limit)
+        for attempt in range(3):
+            try:
+                with self.transaction() as session:
+                    skip = session.get_bind().dialect.name != "sqlite"
+                    if skip:
+                        query = query.with_for_update(skip_locked=True)
+                    rows = session.execute(query).all()
+                    if not rows:
+                        return claim_id, []
+                    session.execute(
+                        update(Invitation)
+                        .where(Invitation.id.in_([r.id for r in rows]), self._free(now))
+                        .values(
+                            claim_id=claim_id,
+                            claimed_until=now + self.lease,
+                            attempts=Invitation.attempts + 1,
+                        )
+                        .execution_options(synchronize_session=False)
+                    )
+                    surveys = {
+                        fp: self.catalog.version(session, fp)
+                        for fp in {r.survey_version for r in rows}
+                    }
+                return claim_id, [self._claimed(r, surveys, reminders) for r in rows]
+            except OperationalError:  # a deadlock (MariaDB) or lock timeout: try again
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _claimed(row: Any, surveys: dict[str, Survey], reminder: bool) -> _Claimed:
+        envelope = Envelope(
+            invitation_id=row.id, ticket_id=row.ticket_id, email=row.email, locale=row.locale,
+            nonce=row.nonce, expires_at=row.expires_at, reminder=reminder,
+        )  # fmt: skip
+        return _Claimed(envelope, surveys[row.survey_version], row.attempts + 1, row.failing_since)
+
+    # -- outcomes --------------------------------------------------------------
+
+    def _sent_values(self, item: _Claimed, now: datetime) -> dict[str, Any]:
+        release = {"claim_id": None, "claimed_until": None, "next_attempt_at": None,
+                   "failing_since": None}  # fmt: skip
+        if item.envelope.reminder:
+            return release | {"reminded_at": now, "reminder_due_at": None}
+        reminder_due: datetime | None = None
+        if self.settings.reminder > timedelta(0):
+            reminder_due = now + self.settings.reminder
+            if reminder_due >= item.envelope.expires_at:
+                reminder_due = None
+        envelope = item.envelope
+        mid = message_id(envelope.invitation_id, envelope.nonce, self.builder.domain)
+        return release | {
+            "status": Status.SENT.value, "sent_at": now, "message_id": mid,
+            "reminder_due_at": reminder_due,
+        }  # fmt: skip
+
+    def _failure_values(
+        self, item: _Claimed, error: DeliveryError, now: datetime, report: SendReport
+    ) -> dict[str, Any]:
+        release: dict[str, Any] = {"claim_id": None, "claimed_until": None}
+        reminder = item.envelope.reminder
+        reason = f"reminder: {error.reason}" if reminder else error.reason
+        since = item.failing_since if item.failing_since is not None else now
+        if error.transient and now - since < self.retry.give_up:
+            report.retried += 1
+            retry_at = now + self.retry.delay(item.attempts)
+            release |= {"last_error": reason, "failing_since": since}
+            if reminder:
+                return release | {"reminder_due_at": retry_at}
+            return release | {"next_attempt_at": retry_at}
+        if reminder:  # the invitation itself went out: only the reminder is dropped
+            return release | {"reminder_due_at": None, "last_error": reason,
+                              "failing_since": None}  # fmt: skip
+        report.failed += 1
+        report.failures.append((item.envelope.invitation_id, reason))
+        return release | {"status": Status.FAILED.value, "last_error": reason,
+                          "next_attempt_at": None, "failing_since": since}  # fmt: skip
+
+    def _flush(
+        self,
+        claim_id: str,
+        marks: list[tuple[int, dict[str, Any]]],
+        upcoming: list[_Claimed],
+        reminders: bool,
+    ) -> set[int]:
+        """Write the outcomes so far, each guarded by the claim, in one transaction.
+
+        Also looks again at the ``upcoming`` rows: those cancelled (or, for a
+        reminder, answered) since the claim are released and returned, not sent.
+        """
+        expected = (Status.SENT if reminders else Status.PENDING).value
+        with self.transaction() as session:
+            if marks and session.get_bind().dialect.name == "postgresql":
+                # A crash may lose the last marks; their rows are then sent again
+                # with the same Message-ID, as after a sender crash.
+                session.execute(_SYNC_OFF)
+            groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            for invitation_id, values in marks:
+                key = tuple(sorted(values))
+                groups.setdefault(key, []).append({"b_id": invitation_id, **values})
+            for keys, rows in groups.items():
+                statement = (
+                    _INVITATIONS.update()
+                    .where(
+                        _INVITATIONS.c.id == bindparam("b_id"),
+                        _INVITATIONS.c.claim_id == claim_id,
+                        _INVITATIONS.c.status == expected,  # not if cancelled meanwhile
+                    )
+                    .values({key: bindparam(key) for key in keys})
+                )
+                session.connection().execute(statement, rows)
+            marks.clear()
+            if not upcoming:
+                return set()
+            ids = [item.envelope.invitation_id for item in upcoming]
+            if reminders:
+                answered = exists().where(Response.invitation_id == Invitation.id)
+                gone = or_(Invitation.status != Status.SENT.value, answered)
+            else:
+                gone = Invitation.status != Status.PENDING.value
+            skip = set(session.scalars(select(Invitation.id).where(Invitation.id.in_(ids), gone)))
+            if skip:
+                session.execute(
+                    update(Invitation)
+                    .where(Invitation.id.in_(skip), Invitation.claim_id == claim_id)
+                    .values(claim_id=None, claimed_until=None, attempts=Invitation.attempts - 1)
+                    .execution_options(synchronize_session=False)
+                )
+            return skip
+
+    def _release(self, claim_id: str, batch: list[_Claimed], unattempted: list[int]) -> None:
+        """End the claim on whatever of ``batch`` is still held (e.g. cancelled
+        while being sent); ``unattempted`` rows get their attempt back."""
+        ids = [item.envelope.invitation_id for item in batch]
+        with self.transaction() as session:
+            if unattempted:
+                session.execute(
+                    update(Invitation)
+                    .where(Invitation.id.in_(unattempted), Invitation.claim_id == claim_id)
+                    .values(attempts=Invitation.attempts - 1)
+                    .execution_options(synchronize_session=False)
+                )
+            session.execute(
+                update(Invitation)
+                .where(Invitation.id.in_(ids), Invitation.claim_id == claim_id)
+                .values(claim_id=None, claimed_until=None)
+                .execution_options(synchronize_session=False)
+            )
+
+    # -- the run ---------------------------------------------------------------
+
+    def send_due(
+        self, sender: Sender, *, limit: int | None = None, progress: Progress | None = None
+    ) -> SendReport:
+        """Expire, then send due invitations, then due reminders, until none or ``limit``.
+
+        :raises SenderConfigurationError: the sender cannot work at all (e.g. the
+            login was refused); rows not yet attempted are released untouched.
+        """
+        report = SendReport(expired=self.expire(self.clock()))
+        budget = limit if limit is not None else -1
+        with sender:
+            for reminders in (False, True):
+                while budget != 0:
+                    size = self.batch_size if budget < 0 else min(self.batch_size, budget)
+                    claim_id, batch = self.claim(self.clock(), size, reminders=reminders)
+                    if not batch:
+                        break
+                    done = self._send_batch(sender, claim_id, batch, report, progress)
+                    budget = max(budget - done, 0) if budget > 0 else budget
+                    if done < len(batch) or report.stopped:  # server down or lease ending
+                        return report
+        return report
+
+    def _send_batch(
+        self,
+        sender: Sender,
+        claim_id: str,
+        batch: list[_Claimed],
+        report: SendReport,
+        progress: Progress | None,
+    ) -> int:
+        """Send one claimed batch; returns how many rows were dealt with."""
+        reminders = batch[0].envelope.reminder
+        marks: list[tuple[int, dict[str, Any]]] = []
+        deadline = self.clock() + self.lease * 0.8
+        skip: set[int] = set()
+        done = 0
+        try:
+            for index, item in enumerate(batch):
+                if index and index % self.mark_every == 0:
+                    upcoming = batch[index : index + self.mark_every]
+                    skip = self._flush(claim_id, marks, upcoming, reminders)
+                now = self.clock()
+                if now >= deadline:
+                    return done  # the lease ends soon: leave the rest to a later run
+                if item.envelope.invitation_id not in skip:
+                    try:
+                        outcome = self._send_one(sender, item, now, report)
+                    except SenderUnavailableError as e:
+                        # Every row left would fail the same way: all retry later.
+                        for rest in batch[index:]:
+                            if rest.envelope.invitation_id not in skip:
+                                values = self._failure_values(rest, e, now, report)
+                                marks.append((rest.envelope.invitation_id, values))
+                        report.stopped = True
+                        if progress is not None:
+                            progress(len(batch) - done)
+                        done = len(batch)
+                        return done
+                    marks.append((item.envelope.invitation_id, outcome))
+                done += 1
+                if progress is not None:
+                    progress(1)
+        finally:
+            self._flush(claim_id, marks, [], reminders)
+            unattempted = [item.envelope.invitation_id for item in batch[done:]]
+            self._release(claim_id, batch, unattempted)
+        return done
+
+    def _send_one(
+        self, sender: Sender, item: _Claimed, now: datetime, report: SendReport
+    ) -> dict[str, Any]:
+        """Build and send one message; the values to store for its row."""
+        try:
+            sender.send(self.builder.prepare(item.envelope, item.survey, now))
+        except (SenderConfigurationError, SenderUnavailableError):
+            raise
+        except DeliveryError as e:
+            return self._failure_values(item, e, now, report)
+        if item.envelope.reminder:
+            report.reminded += 1
+        else:
+            report.sent += 1
+        return self._sent_values(item, now)
+
+
+_SYNC_OFF = text("SET LOCAL synchronous_commit = off")

@@ -1,0 +1,199 @@
+"""The survey email: parts, locale, one-click links, headers, templates."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from html.parser import HTMLParser
+from typing import cast
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from jinja2 import ChoiceLoader, DictLoader
+
+from csat import Settings, Survey, stock_survey
+from csat.delivery.message import (
+    Envelope,
+    MessageBuilder,
+    buttons,
+    default_loader,
+    format_date,
+    message_id,
+)
+from csat.errors import ConfigurationError
+from csat.links import one_click_url, unsubscribe_url
+from csat.tokens import derive_token
+
+SECRET = b"test-secret-key-0123456789abcdef"
+NOW = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
+NONCE = "0f" * 16
+BASE = "https://help.example.com/survey"
+
+
+def _settings(**changes: object) -> Settings:
+    values: dict[str, object] = {
+        "secret_key": SECRET.decode(),
+        "base_url": BASE,
+        "mail_from": "IT Support <support@example.com>",
+    }
+    values.update(changes)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def _envelope(locale: str = "en", *, reminder: bool = False, ticket: str = "INC-1042") -> Envelope:
+    return Envelope(
+        invitation_id=7,
+        ticket_id=ticket,
+        email="kim.muster@example.com",
+        locale=locale,
+        nonce=NONCE,
+        expires_at=datetime(2026, 10, 19, 10, 0, tzinfo=UTC),
+        reminder=reminder,
+    )
+
+
+def _parts(message: EmailMessage) -> tuple[str, str]:
+    plain = message.get_body(("plain",))
+    html = message.get_body(("html",))
+    assert plain is not None and html is not None
+    return str(plain.get_content()), str(html.get_content())
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.images = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self.links.append(dict(attrs)["href"] or "")
+        if tag == "img":
+            self.images += 1
+
+
+def test_english_invitation_parts_and_headers() -> None:
+    builder = MessageBuilder(_settings(mail_reply_to="helpdesk@example.com"), SECRET)
+    wire = builder.prepare(_envelope(), stock_survey("post_ticket"), NOW)
+    message = cast(EmailMessage, message_from_bytes(wire.data, policy=policy.default))
+
+    assert message.get_content_type() == "multipart/alternative"
+    assert "INC-1042" in message["Subject"]
+    assert message["From"] == "IT Support <support@example.com>"
+    assert message["To"] == "kim.muster@example.com"
+    assert message["Reply-To"] == "helpdesk@example.com"
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["Content-Language"] == "en"
+    assert message["Date"] == "Mon, 05 Oct 2026 09:00:00 +0000"
+    token = derive_token(SECRET, NONCE)
+    # (folded onto its own line: long headers may be, RFC 5322 allows it)
+    assert message["List-Unsubscribe"].strip() == f"<{unsubscribe_url(BASE, token)}>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["Message-ID"] == message_id(7, NONCE, "example.com")
+    assert (wire.sender, wire.recipient) == ("support@example.com", "kim.muster@example.com")
+    assert b"\r\n" in wire.data and b"\n\n" not in wire.data.replace(b"\r\n", b"")
+
+    plain, html = _parts(message)
+    assert "Did you feel that we really understood your concern?" in plain
+    assert "19 October 2026" in plain
+    for value in range(1, 6):
+        url = one_click_url(BASE, token, "understood", value)
+        assert url in plain
+        assert url.replace("&", "&amp;") in html or url in html
+    assert "(Not at all)" in plain and "(Completely)" in plain
+    parser = _Links()
+    parser.feed(html)
+    assert parser.images == 0
+    assert all(link.startswith(BASE) for link in parser.links)
+    one_click = [link for link in parser.links if "?" in link]
+    assert [parse_qs(urlsplit(link).query) for link in one_click] == [
+        {"understood": [str(v)]} for v in range(1, 6)
+    ]
+    assert unsubscribe_url(BASE, token) in parser.links
+
+
+def test_german_invitation_is_german_throughout() -> None:
+    builder = MessageBuilder(_settings(), SECRET)
+    message = builder.build(_envelope("de"), stock_survey("post_ticket"), NOW)
+    plain, html = _parts(message)
+    assert message["Subject"].startswith("Wie war unser Support?")
+    assert message["Content-Language"] == "de"
+    assert "Hatten Sie das Gefühl, dass wir Ihr Anliegen wirklich verstanden haben?" in plain
+    assert "19. Oktober 2026" in plain
+    assert "Überhaupt nicht" in html and "Abmelden" in html
+    assert '<html lang="de">' in html
+    for english in ("Unsubscribe", "resolved", "survey page"):
+        assert english not in plain + html
+
+
+def test_unknown_locale_falls_back_to_the_default() -> None:
+    builder = MessageBuilder(_settings(default_locale="de"), SECRET)
+    message = builder.build(_envelope("fr"), stock_survey("post_ticket"), NOW)
+    assert message["Content-Language"] == "de"
+
+
+def test_message_id_is_stable_and_the_reminder_threads_to_the_invitation() -> None:
+    builder = MessageBuilder(_settings(), SECRET)
+    survey = stock_survey("quick")
+    first = builder.build(_envelope(), survey, NOW)
+    retry = builder.build(_envelope(), survey, datetime(2026, 10, 6, tzinfo=UTC))
+    reminder = builder.build(_envelope(reminder=True), survey, NOW)
+    assert first["Message-ID"] == retry["Message-ID"]
+    assert re.fullmatch(r"<csat\.7\.[0-9a-f]{20}@example\.com>", first["Message-ID"])
+    assert reminder["Message-ID"] != first["Message-ID"]
+    assert reminder["In-Reply-To"] == reminder["References"] == first["Message-ID"]
+    assert reminder["Subject"].startswith("Reminder:")
+    assert "A short reminder" in _parts(reminder)[0]
+
+
+def test_html_escapes_what_the_host_passed() -> None:
+    builder = MessageBuilder(_settings(), SECRET)
+    message = builder.build(_envelope(ticket="<b>T&1</b>"), stock_survey("quick"), NOW)
+    plain, html = _parts(message)
+    assert "<b>T&1</b>" in plain
+    assert "&lt;b&gt;T&amp;1&lt;/b&gt;" in html and "<b>T&1" not in html
+
+
+def test_choice_question_buttons_carry_labels() -> None:
+    data = stock_survey("quick").to_dict()
+    solved = {
+        "key": "solved", "type": "choice", "dimension": "helped", "required": True,
+        "text": {"en": "Is your problem solved?", "de": "Ist Ihr Problem gelöst?"},
+        "choices": [
+            {"value": "yes", "score": 5, "label": {"en": "Yes", "de": "Ja"}},
+            {"value": "no", "score": 1, "label": {"en": "No", "de": "Nein"}},
+        ],
+    }  # fmt: skip
+    data["questions"] = [solved, *data["questions"]]
+    data["primary"] = "solved"
+    survey = Survey.from_dict(data)
+    found = buttons(survey.primary_question, "de", BASE, "tok")
+    assert [(b.value, b.label) for b in found] == [("yes", "Ja"), ("no", "Nein")]
+    assert found[0].url == one_click_url(BASE, "tok", "solved", "yes")
+    html = _parts(MessageBuilder(_settings(), SECRET).build(_envelope("de"), survey, NOW))[1]
+    assert ">Ja</a>" in html and ">Nein</a>" in html
+
+
+def test_a_host_overrides_one_template() -> None:
+    override = DictLoader({"csat/email/subject.en.txt": "Feedback for {{ ticket_id }}, please"})
+    loader = ChoiceLoader([override, default_loader()])
+    builder = MessageBuilder(_settings(), SECRET, loader)
+    message = builder.build(_envelope(), stock_survey("quick"), NOW)
+    assert message["Subject"] == "Feedback for INC-1042, please"
+    assert "understood" in _parts(message)[0]  # the other templates are csat's
+
+
+@pytest.mark.parametrize(
+    "value", ["not an address", "a@example.com, b@example.com", "x@example.com\r\nBcc: y@z.com"]
+)
+def test_invalid_from_is_a_configuration_error(value: str) -> None:
+    with pytest.raises(ConfigurationError, match="CSAT_MAIL_FROM"):
+        MessageBuilder(_settings(mail_from=value), SECRET)
+
+
+def test_dates_read_naturally() -> None:
+    day = datetime(2026, 3, 2, tzinfo=UTC)
+    assert format_date(day, "en") == "2 March 2026"
+    assert format_date(day, "de") == "2. März 2026"

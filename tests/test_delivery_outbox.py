@@ -1,0 +1,261 @@
+"""The outbox: claims, leases, retries with backoff, failures, reminders, expiry."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from email.message import EmailMessage
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from csat import FixedClock, InviteRequest, Settings, Status, SurveyService
+from csat.delivery import CallableSender, MessageBuilder, Outbox
+from csat.errors import PermanentDeliveryError, SenderConfigurationError, TransientDeliveryError
+from csat.models import Invitation
+from tests.conftest import T0
+
+
+def _invite(service: SurveyService, count: int, *, hours_ago: float = 2, prefix: str = "T") -> None:
+    service.invite_many(
+        [
+            InviteRequest(
+                ticket_id=f"{prefix}-{n}", email=f"{prefix.lower()}{n}@example.com",
+                agent="ana", team="1st Level", channel="phone",
+                resolved_at=T0 - timedelta(hours=hours_ago), locale="en" if n % 2 else "de",
+            )
+            for n in range(count)
+        ]
+    )  # fmt: skip
+
+
+def _rows(engine: Engine) -> list[Invitation]:
+    with Session(engine) as session:
+        return list(session.scalars(select(Invitation).order_by(Invitation.id)))
+
+
+class Mailbox:
+    """A callable sender's target that can be told to fail."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.fail: dict[str, list[Exception]] = {}
+
+    def __call__(self, message: EmailMessage) -> None:
+        errors = self.fail.get(str(message["To"]))
+        if errors:
+            raise errors.pop(0)
+        self.messages.append(message)
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+def test_sends_what_is_due_once_and_marks_it(service: SurveyService, engine: Engine) -> None:
+    _invite(service, 3)
+    _invite(service, 1, hours_ago=0.5, prefix="LATER")  # delayed: due in 30 minutes
+    service.opt_out("x0@example.com")
+    _invite(service, 1, prefix="X")  # skipped: opted out
+    box = Mailbox()
+    assert service.count_due() == 3
+
+    report = service.send_due(CallableSender(box))
+
+    assert (report.sent, report.retried, report.failed, report.reminded) == (3, 0, 0, 0)
+    assert str(report) == "sent 3, retried 0, failed 0, reminded 0, expired 0"
+    by_ticket = {row.ticket_id: row for row in _rows(engine)}
+    for n in range(3):
+        row = by_ticket[f"T-{n}"]
+        assert row.status == Status.SENT
+        assert row.sent_at == T0 and row.attempts == 1
+        assert row.claim_id is None and row.claimed_until is None
+        assert row.reminder_due_at == T0 + timedelta(days=3)
+        [message] = box.to(f"t{n}@example.com")
+        assert message["Message-ID"] == row.message_id
+    assert by_ticket["LATER-0"].status == Status.PENDING
+    assert by_ticket["X-0"].status == Status.SKIPPED
+    assert service.send_due(CallableSender(box)).sent == 0  # nothing twice
+    assert len(box.messages) == 3
+
+
+def test_cancelled_invitations_are_never_sent(service: SurveyService, engine: Engine) -> None:
+    _invite(service, 15)
+    service.cancel("T-0")
+    sent_to: list[str] = []
+
+    def deliver(message: EmailMessage) -> None:
+        sent_to.append(str(message["To"]))
+        service.cancel("T-13")  # reopened while the batch is being sent
+
+    report = service.send_due(CallableSender(deliver))
+    assert "t0@example.com" not in sent_to and "t13@example.com" not in sent_to
+    assert report.sent == len(sent_to) == 13
+    statuses = {row.ticket_id: row.status for row in _rows(engine)}
+    assert statuses["T-0"] == statuses["T-13"] == "cancelled"
+    assert all(row.claim_id is None for row in _rows(engine))
+    assert next(r for r in _rows(engine) if r.ticket_id == "T-13").attempts == 0
+
+
+def test_transient_failures_back_off_with_full_jitter(
+    service: SurveyService, engine: Engine, clock: FixedClock
+) -> None:
+    _invite(service, 1)
+    box = Mailbox()
+    box.fail["t0@example.com"] = [TransientDeliveryError("451 busy")] * 3
+    expected = random.Random(42)
+    rng = random.Random(42)
+    base, cap = timedelta(minutes=1), timedelta(hours=1)
+    for attempt in (1, 2, 3):
+        report = service.send_due(CallableSender(box), rng=rng)
+        assert report.retried == 1
+        [row] = _rows(engine)
+        delay = min(cap, base * 2 ** (attempt - 1)) * expected.random()
+        assert row.next_attempt_at == clock.now + delay
+        assert row.attempts == attempt and row.last_error == "451 busy"
+        assert row.failing_since == T0
+        if row.next_attempt_at > clock.now:
+            assert service.send_due(CallableSender(box), rng=rng).retried == 0  # not yet
+        assert row.next_attempt_at is not None
+        clock.now = row.next_attempt_at
+    report = service.send_due(CallableSender(box), rng=rng)
+    [row] = _rows(engine)
+    assert report.sent == 1 and row.status == Status.SENT and row.attempts == 4
+    assert row.failing_since is None and row.next_attempt_at is None
+
+
+def test_gives_up_after_72_hours_with_the_last_reason(
+    service: SurveyService, engine: Engine, clock: FixedClock
+) -> None:
+    _invite(service, 1)
+    box = Mailbox()
+    box.fail["t0@example.com"] = [TransientDeliveryError(f"421 try {n}") for n in range(500)]
+    failed_at = None
+    for _ in range(200):
+        report = service.send_due(CallableSender(box), rng=random.Random(3))
+        if report.failed:
+            failed_at = clock.now
+            assert report.failures == [(_rows(engine)[0].id, report.failures[0][1])]
+            break
+        clock.advance(hours=1)
+    [row] = _rows(engine)
+    assert failed_at is not None and row.status == Status.FAILED
+    assert timedelta(hours=72) <= failed_at - T0 < timedelta(hours=73)
+    assert row.last_error == f"421 try {row.attempts - 1}"
+    assert box.messages == []
+
+
+def test_permanent_failure_fails_at_once(service: SurveyService, engine: Engine) -> None:
+    _invite(service, 2)
+    box = Mailbox()
+    box.fail["t0@example.com"] = [PermanentDeliveryError("RCPT: 550 5.1.1 no such user")]
+    report = service.send_due(CallableSender(box))
+    assert (report.sent, report.failed, report.retried) == (1, 1, 0)
+    failed = next(row for row in _rows(engine) if row.ticket_id == "T-0")
+    assert failed.status == Status.FAILED and failed.attempts == 1
+    assert failed.last_error == "RCPT: 550 5.1.1 no such user"
+    assert report.failures == [(failed.id, "RCPT: 550 5.1.1 no such user")]
+
+
+def test_one_reminder_when_unanswered(
+    service: SurveyService, engine: Engine, clock: FixedClock
+) -> None:
+    results = [
+        service.invite(f"T-{n}", f"t{n}@example.com", agent="a", team="t", channel="chat",
+                       resolved_at=T0 - timedelta(hours=2))
+        for n in range(3)
+    ]  # fmt: skip
+    box = Mailbox()
+    assert service.send_due(CallableSender(box)).sent == 3
+    token = results[0].token
+    assert token is not None
+    service.record(token, {"understood": 5})  # answered: no reminder
+    service.cancel("T-1")  # sent already: stays answerable, gets its reminder
+
+    clock.advance(days=2, hours=23)
+    assert service.send_due(CallableSender(box)).reminded == 0
+    clock.advance(hours=1)
+    box.fail["t2@example.com"] = [TransientDeliveryError("451 later")]
+    report = service.send_due(CallableSender(box), rng=random.Random(5))
+    assert (report.reminded, report.retried) == (1, 1)
+    clock.advance(hours=2)
+    assert service.send_due(CallableSender(box)).reminded == 1
+    clock.advance(days=5)
+    assert service.send_due(CallableSender(box)).reminded == 0  # only one
+
+    assert len(box.to("t0@example.com")) == 1
+    for address in ("t1@example.com", "t2@example.com"):
+        first, reminder = box.to(address)
+        assert reminder["Subject"].startswith("Reminder:")
+        assert reminder["References"] == first["Message-ID"] != reminder["Message-ID"]
+    rows = {row.ticket_id: row for row in _rows(engine)}
+    assert rows["T-0"].reminded_at is None
+    assert rows["T-1"].reminded_at == T0 + timedelta(days=3)
+    assert rows["T-2"].reminded_at == T0 + timedelta(days=3, hours=2)
+    assert all(row.reminder_due_at is None for row in rows.values())
+
+
+def test_no_reminder_when_disabled(engine: Engine, settings: Settings, clock: FixedClock) -> None:
+    service = SurveyService(engine, settings=settings.replace(reminder=timedelta(0)), clock=clock)
+    _invite(service, 1)
+    box = Mailbox()
+    service.send_due(CallableSender(box))
+    clock.advance(days=10)
+    assert service.send_due(CallableSender(box)).reminded == 0
+    assert len(box.messages) == 1
+
+
+def test_unsent_invitations_expire(
+    service: SurveyService, engine: Engine, clock: FixedClock
+) -> None:
+    _invite(service, 2)
+    box = Mailbox()
+    box.fail["t0@example.com"] = [TransientDeliveryError("451")] * 1000
+    service.send_due(CallableSender(box), limit=1)  # t0 first (ordered by due time, id)
+    clock.advance(days=14)
+    report = service.send_due(CallableSender(box))
+    assert (report.expired, report.sent) == (2, 0)
+    assert [row.status for row in _rows(engine)] == ["expired", "expired"]
+    assert box.messages == []
+
+
+def test_a_dead_senders_claim_is_taken_over_after_the_lease(
+    service: SurveyService, engine: Engine, settings: Settings, clock: FixedClock
+) -> None:
+    _invite(service, 3)
+    builder = MessageBuilder(settings, settings.require_secret_key())
+    dead = Outbox(service._transaction, settings, service.catalog, builder, clock=clock,
+                  lease=timedelta(minutes=10))  # fmt: skip
+    _, claimed = dead.claim(clock.now, 2, reminders=False)  # ... and then it died
+    assert len(claimed) == 2
+    box = Mailbox()
+    assert service.send_due(CallableSender(box)).sent == 1  # only the unclaimed one
+    clock.advance(minutes=10)
+    assert service.send_due(CallableSender(box)).sent == 2
+    rows = _rows(engine)
+    assert all(row.status == Status.SENT and row.claim_id is None for row in rows)
+    assert sorted(row.attempts for row in rows) == [1, 2, 2]
+
+
+def test_limit_and_progress(service: SurveyService) -> None:
+    _invite(service, 5)
+    steps: list[int] = []
+    report = service.send_due(CallableSender(Mailbox()), limit=3, progress=steps.append)
+    assert report.sent == 3 and steps == [1, 1, 1]
+    assert service.count_due() == 2
+
+
+def test_a_broken_sender_configuration_stops_without_touching_rows(
+    service: SurveyService, engine: Engine
+) -> None:
+    _invite(service, 3)
+
+    def refuse(message: EmailMessage) -> None:
+        raise SenderConfigurationError("CSAT_SMTP_USER", "login refused: 535")
+
+    with pytest.raises(SenderConfigurationError, match="535"):
+        service.send_due(CallableSender(refuse))
+    rows = _rows(engine)
+    assert all(r.status == Status.PENDING and r.attempts == 0 for r in rows)
+    assert all(r.claim_id is None and r.next_attempt_at is None for r in rows)
+    assert service.send_due(CallableSender(Mailbox())).sent == 3
