@@ -123,10 +123,14 @@ def quadrant_trend(ax: Axes, points: Sequence[MonthPoint], words: Words) -> None
 def team_scatter(ax: Axes, groups: Sequence[Summary], words: Words, min_n: int) -> None:
     """Helped % against understood % per group; point size = n; small groups hollow, grey."""
     largest = max((g.responses for g in groups), default=1)
+    placed: list[tuple[float, float]] = []
     for g in groups:
         x, y = g.understood.value, g.helped.value
         if x is None or y is None:
             continue
+        # A label near one already placed goes below its point instead of above.
+        crowded = any(abs(x - px) < 0.12 and abs(y - py) < 0.06 for px, py in placed)
+        placed.append((x, y))
         size = 30 + 370 * g.responses / largest
         style: dict[str, Any] = (
             {"facecolors": "none", "edgecolors": "#888888", "linestyle": "--"}
@@ -138,7 +142,7 @@ def team_scatter(ax: Axes, groups: Sequence[Summary], words: Words, min_n: int) 
         ax.annotate(
             label if not g.small else f"{label} ({words('small', n=min_n)})",
             (x, y),
-            xytext=(6, 4),
+            xytext=(7, -11 if crowded else 4),
             textcoords="offset points",
             fontsize=7,
             color="#888888" if g.small else "#1a1a1a",
