@@ -14,21 +14,15 @@ Every accepted message is parsed and kept in :attr:`ScriptedHandler.received`.
 from __future__ import annotations
 
 import asyncio
-import re
-import signal
 import socket
 import ssl
-import subprocess
-import sys
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from pathlib import Path
 from typing import Any, cast
 
 from aiosmtpd.controller import Controller
@@ -174,62 +168,3 @@ def smtp_server(
         yield Server("127.0.0.1", controller.port, handler)
     finally:
         controller.stop()
-
-
-# -- a server in its own process (load tests: no GIL shared with the senders) --
-
-_MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>\r\n]+>)", re.IGNORECASE | re.MULTILINE)
-
-
-class _LoggingHandler:
-    """Appends ``<message-id> <recipient>`` per accepted message to a file."""
-
-    def __init__(self, path: str) -> None:
-        self.log = open(path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115
-
-    async def handle_DATA(self, server: SMTP, session: Any, envelope: Any) -> str:  # noqa: N802
-        found = _MESSAGE_ID.search(bytes(envelope.content))
-        mid = found.group(1).decode() if found else "-"
-        self.log.write(f"{mid} {envelope.rcpt_tos[0]}\n")
-        return "250 2.0.0 OK queued"
-
-
-@contextmanager
-def smtp_server_process(log: Path) -> Iterator[int]:
-    """Run a recording SMTP server in a child process; yields its port."""
-    port = free_port()
-    child = subprocess.Popen(
-        [sys.executable, "-m", "tests.smtp_server", str(port), str(log)],
-        cwd=Path(__file__).resolve().parent.parent,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if child.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the SMTP server process did not start") from None
-                time.sleep(0.05)
-        yield port
-    finally:
-        child.terminate()
-        child.wait(timeout=10)
-
-
-def logged_message_ids(log: Path) -> Counter[str]:
-    """How often each Message-ID arrived at a :func:`smtp_server_process`."""
-    lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
-    return Counter(line.split(" ", 1)[0] for line in lines)
-
-
-if __name__ == "__main__":
-    stop = {signal.SIGTERM, signal.SIGINT}
-    signal.pthread_sigmask(signal.SIG_BLOCK, stop)  # before the server thread starts
-    controller = Controller(
-        _LoggingHandler(sys.argv[2]), hostname="127.0.0.1", port=int(sys.argv[1])
-    )
-    controller.start()
-    signal.sigwait(stop)
-    controller.stop()

@@ -20,17 +20,13 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from bench.smtp_sink import arrived as logged_message_ids
+from bench.smtp_sink import running_sink as smtp_server_process
 from csat import FixedClock, InviteRequest, Status, SurveyService
 from csat.delivery import SendReport, SMTPSender
 from csat.models import Invitation
 from tests.conftest import SECRET, T0
-from tests.smtp_server import (
-    ScriptedHandler,
-    Server,
-    logged_message_ids,
-    smtp_server,
-    smtp_server_process,
-)
+from tests.smtp_server import ScriptedHandler, Server, smtp_server
 
 FINAL = {Status.SENT, Status.FAILED, Status.CANCELLED, Status.EXPIRED}
 

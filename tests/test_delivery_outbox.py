@@ -210,8 +210,9 @@ def test_unsent_invitations_expire(
 ) -> None:
     _invite(service, 2)
     box = Mailbox()
-    box.fail["t0@example.com"] = [TransientDeliveryError("451")] * 1000
-    service.send_due(CallableSender(box), limit=1)  # t0 first (ordered by due time, id)
+    for address in ("t0@example.com", "t1@example.com"):
+        box.fail[address] = [TransientDeliveryError("451")] * 1000
+    assert service.send_due(CallableSender(box)).retried == 2
     clock.advance(days=14)
     report = service.send_due(CallableSender(box))
     assert (report.expired, report.sent) == (2, 0)

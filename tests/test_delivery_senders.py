@@ -219,3 +219,11 @@ def test_callable_sender_passes_the_message_and_maps_errors() -> None:
         CallableSender(broken).send(_email())
     with pytest.raises(PermanentDeliveryError, match="mailbox unavailable"):
         CallableSender(rejecting).send(_email())
+
+
+def test_a_non_ascii_address_fails_permanently_and_the_sender_goes_on(server: Server) -> None:
+    with SMTPSender(server.host, server.port, timeout=5) as sender:
+        with pytest.raises(PermanentDeliveryError, match="needs SMTPUTF8"):
+            sender.send(_email(1, to="jörg@example.com"))
+        sender.send(_email(2))
+    assert [r.rcpt_tos for r in server.handler.received] == [["customer2@example.com"]]

@@ -239,6 +239,7 @@ class MessageBuilder:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            auto_reload=False,  # no stat() of every template for every message
         )
 
     def locale_for(self, survey: Survey, locale: str) -> str:

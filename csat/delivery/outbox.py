@@ -166,7 +166,8 @@ class Outbox:
         claim_id = secrets.token_hex(16)
         condition = self._due_reminders(now) if reminders else self._due_invitations(now)
         order = Invitation.reminder_due_at if reminders else Invitation.due_at
-        query = select(*_COLUMNS).where(condition).order_by(order, Invitation.id).limit(limit)
+        # Index order only (no tie-break column): the database stops after `limit` rows.
+        query = select(*_COLUMNS).where(condition).order_by(order).limit(limit)
         for attempt in range(3):
             try:
                 with self.transaction() as session:

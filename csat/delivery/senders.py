@@ -191,6 +191,9 @@ class SMTPSender(_Batch):
             # Dropped connection, timeout, protocol error: the state is unknown.
             self._drop()
             raise TransientDeliveryError(f"{type(e).__name__}: {e}".rstrip(": ")) from e
+        except UnicodeEncodeError as e:  # a non-ASCII address: smtplib speaks ASCII only
+            self._drop()  # mid-transaction: start afresh for the next message
+            raise PermanentDeliveryError(f"address {email.recipient!r} needs SMTPUTF8") from e
         finally:
             if connection.sock is None:  # closed by smtplib, e.g. after a 421 reply
                 self._connection = None
