@@ -57,7 +57,7 @@ class Status(StrEnum):
 
 #: Statuses of invitations that reached, or will reach, the customer: they
 #: start a customer's cooldown.
-COOLDOWN_STATUSES = (Status.PENDING, Status.SENT, Status.EXPIRED)
+COOLDOWN_STATUSES = (Status.PENDING, Status.SENT)
 
 
 @dataclass(frozen=True, slots=True)

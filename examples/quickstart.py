@@ -53,7 +53,7 @@ def main() -> None:
         secret_key=secret,
         clock=clock,
         exclude_addresses=("*@helpdesk.example.com",),
-        base_url="http://localhost:5000/survey",
+        base_url="http://127.0.0.1:5000/feedback",  # where `make serve` mounts the pages
         mail_from="IT Support <support@example.com>",
     )
     service.opt_out("no.surveys@example.com")
