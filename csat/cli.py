@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 
 import click
 
-from . import __version__, cli_send, migrate
+from . import __version__, cli_send, cli_web, migrate
 from .addresses import normalize_address
 from .cli_report import register_report_commands
 from .cli_support import (
@@ -224,6 +224,7 @@ def event_add(db_url: str, name: str, day: datetime, team: str | None) -> None:
 
 register_report_commands(cli)
 cli.add_command(cli_send.send)
+cli.add_command(cli_web.serve)
 
 
 def main() -> None:
@@ -233,5 +234,3 @@ def main() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
-
-from . import cli_web as _cli_web  # noqa: E402, F401 - registers `csat serve`

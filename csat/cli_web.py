@@ -15,12 +15,11 @@ from typing import Any
 
 import click
 
-from .cli import cli
 from .cli_support import CSATGroup, db_option
 from .config import DEFAULTS
 
 
-@cli.command()
+@click.command()
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535))
@@ -62,5 +61,7 @@ class FlaskCSATGroup(CSATGroup):
 
 def flask_group() -> click.Group:
     """The ``flask csat`` group: the ``csat`` commands under the app's config."""
+    from .cli import cli  # imported here: csat.cli imports this module
+
     commands = {name: c for name, c in cli.commands.items() if name != "serve"}
     return FlaskCSATGroup("csat", help=cli.help, commands=commands)

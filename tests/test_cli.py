@@ -373,3 +373,18 @@ def test_console_script_in_a_real_process(tmp_path: Path) -> None:
     assert down.returncode == 1
     assert len(down.stderr.splitlines()) == 1
     assert "Traceback" not in down.stderr
+
+
+def test_python_dash_m_runs_the_same_commands() -> None:
+    import subprocess
+    import sys
+
+    for module in ("csat", "csat.cli"):
+        done = subprocess.run(
+            [sys.executable, "-m", module, "serve", "--help"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "Serve the survey pages" in done.stdout

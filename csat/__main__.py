@@ -1,0 +1,7 @@
+"""``python -m csat``: the same as the ``csat`` command."""
+
+from __future__ import annotations
+
+from .cli import main
+
+main()
