@@ -23,7 +23,16 @@ from .config import Settings
 from .errors import InvalidAddressError, InvalidInputError
 from .links import survey_url
 from .models import Invitation, OptOut, metadata
-from .rules import COOLDOWN_STATUSES, Decision, Facts, Reason, Status, decide, status_for
+from .rules import (
+    COOLDOWN_STATUSES,
+    Decision,
+    Facts,
+    Reason,
+    Status,
+    decide,
+    due_time,
+    status_for,
+)
 from .tokens import customer_hash, derive_token, new_nonce, sample_fraction, token_hash
 
 CHANNELS = ("ticket", "phone", "chat")
@@ -143,7 +152,7 @@ class Inviter:
             fingerprint=survey.fingerprint,
             locale=locale,
             resolved_at=resolved,
-            due_at=resolved + self.settings.delay,
+            due_at=due_time(resolved, self.settings.delay),
             email=email,
             customer=None if email is None else customer_hash(self.secret, email),
             excluded=email is not None and is_excluded(email, self.settings.exclude_addresses),

@@ -35,7 +35,10 @@ def opt_out(session: Session, secret: bytes, email: str, now: datetime) -> int:
 
     Returns the number of pending invitations cancelled.
     """
-    customer = customer_hash(secret, normalize_address(email))
+    return _opt_out_customer(session, customer_hash(secret, normalize_address(email)), now)
+
+
+def _opt_out_customer(session: Session, customer: str, now: datetime) -> int:
     row = {"customer_hash": customer, "created_at": now}
     insert_ignoring_duplicates(session, OptOut, [row])
     return _cancel_pending(session, Invitation.customer_hash == customer, Reason.OPTED_OUT)
@@ -45,15 +48,11 @@ def unsubscribe(session: Session, secret: bytes, invitation: Invitation, now: da
     """Opt out the customer of ``invitation`` (from a survey link).
 
     Returns the number of pending invitations cancelled; 0 if the address
-    was erased already (the link then only stops this invitation's reminder).
+    was erased already (an erased invitation gets no more mail anyway).
     """
     if invitation.customer_hash is None:
         return 0
-    row = {"customer_hash": invitation.customer_hash, "created_at": now}
-    insert_ignoring_duplicates(session, OptOut, [row])
-    return _cancel_pending(
-        session, Invitation.customer_hash == invitation.customer_hash, Reason.OPTED_OUT
-    )
+    return _opt_out_customer(session, invitation.customer_hash, now)
 
 
 def is_opted_out(session: Session, secret: bytes, email: str) -> bool:

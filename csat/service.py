@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.engine import URL
@@ -38,6 +38,9 @@ if TYPE_CHECKING:  # pragma: no cover - heavy imports only when used
     from .delivery import Sender, SendReport
     from .metrics import Summary
     from .report import RenderedReport
+
+
+T = TypeVar("T")
 
 
 def _database_error(engine: Engine, error: DBAPIError) -> DatabaseError:
@@ -106,6 +109,17 @@ class SurveyService:
         except DBAPIError as e:
             raise _database_error(self.engine, e) from e
 
+    def _retrying(self, work: Callable[[Session], T], attempts: int = 3) -> T:
+        """Run ``work`` in a write transaction, again after a lost unique-key race."""
+        for attempt in range(1, attempts + 1):
+            try:
+                with self._transaction() as session:
+                    return work(session)
+            except IntegrityError:
+                if attempt == attempts:
+                    raise
+        raise AssertionError("attempts must be at least 1")  # pragma: no cover
+
     def create_all(self) -> None:
         """Create csat's tables directly (tests, demos); production uses migrations."""
         try:
@@ -155,14 +169,9 @@ class SurveyService:
         )
         current = self._now(now)
         inviter = self._inviter
-        for attempt in range(2):
-            try:
-                with self._transaction() as session:
-                    return inviter.invite_one(session, request, current)
-            except IntegrityError:
-                if attempt:  # pragma: no cover - the retry sees the winner's row
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+        # A concurrent invite for the same ticket wins the unique key: the retry
+        # then finds and returns the winner's row.
+        return self._retrying(lambda session: inviter.invite_one(session, request, current))
 
     def invite_many(
         self, requests: Iterable[InviteRequest], *, now: datetime | None = None
@@ -263,15 +272,10 @@ class SurveyService:
         Concurrent first submissions for one token store exactly one response.
         """
         current = self._now(now)
-        for attempt in range(3):
-            try:
-                with self._transaction() as session:
-                    return self._recorder.record(session, token, answers, current)
-            except IntegrityError:
-                # Another submission created the response first: retry as an edit.
-                if attempt == 2:  # pragma: no cover
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+        # Another submission may create the response first: the retry is an edit.
+        return self._retrying(
+            lambda session: self._recorder.record(session, token, answers, current)
+        )
 
     # -- privacy -----------------------------------------------------------------
 

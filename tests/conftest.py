@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -80,6 +80,13 @@ def scratch_database(server_url: str, prefix: str) -> Iterator[str]:
         admin.dispose()
 
 
+def unavailable(message: str) -> NoReturn:
+    """Skip a test whose real component is missing; with CI=true, fail instead."""
+    if IN_CI:
+        pytest.fail(f"CI=true requires it: {message}", pytrace=False)
+    pytest.skip(message)
+
+
 def _server_database(kind: str) -> Iterator[str]:
     url = make_url(SERVER_URLS[kind])
     probe = create_engine(url)
@@ -87,10 +94,7 @@ def _server_database(kind: str) -> Iterator[str]:
         with probe.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as e:
-        message = f"{kind} not reachable at {url.render_as_string()}: {e}"
-        if IN_CI:
-            pytest.fail(f"CI=true requires every database; {message}", pytrace=False)
-        pytest.skip(message)
+        unavailable(f"{kind} not reachable at {url.render_as_string()}: {e}")
     finally:
         probe.dispose()
     with scratch_database(SERVER_URLS[kind], "csat_test") as scratch:

@@ -6,10 +6,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 from pypdf import PdfReader
 
-from tests.conftest import IN_CI
+from tests.conftest import unavailable
 
 
 def pdf_text(path: Path) -> str:
@@ -21,10 +20,7 @@ def render_pages(path: Path, out: Path) -> list[Path]:
     """Every page as a PNG (pdftoppm); skipped when it is missing, except in CI."""
     pdftoppm = shutil.which("pdftoppm")
     if pdftoppm is None:
-        message = "pdftoppm not installed (apt-get install poppler-utils)"
-        if IN_CI:
-            pytest.fail(f"CI=true requires {message}", pytrace=False)
-        pytest.skip(message)
+        unavailable("pdftoppm not installed (apt-get install poppler-utils)")
     out.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [pdftoppm, "-png", "-r", "40", str(path), str(out / "page")],

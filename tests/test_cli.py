@@ -26,6 +26,8 @@ from csat.db import create_csat_engine
 from csat.models import Event, Invitation, metadata
 from csat.tokens import TOKEN_LENGTH
 
+from .conftest import unavailable
+
 SECRET = "test-secret-key-0123456789abcdef"
 #: The CLI reads CSAT_* from the environment: start every run from a clean one.
 CLEAN_ENV: dict[str, str | None] = dict.fromkeys(DEFAULTS) | {"CSAT_SECRET_KEY": SECRET}
@@ -346,7 +348,7 @@ def test_invite_on_every_database(fresh_url: str) -> None:
 def test_console_script_in_a_real_process(tmp_path: Path) -> None:
     script = shutil.which("csat", path=Path(sys.executable).parent) or shutil.which("csat")
     if script is None:
-        pytest.skip("console script `csat` not installed (run `make test` / pip install -e .)")
+        unavailable("console script `csat` not installed (run `make test` / pip install -e .)")
     env = {k: v for k, v in os.environ.items() if k not in DEFAULTS} | {"CSAT_SECRET_KEY": SECRET}
     env["CSAT_DATABASE_URL"] = f"sqlite:///{tmp_path / 'proc.db'}"
 

@@ -22,6 +22,7 @@ from csat.errors import (
     SenderConfigurationError,
     TransientDeliveryError,
 )
+from tests.conftest import unavailable
 from tests.smtp_server import PASSWORD, USER, ScriptedHandler, Server, free_port, smtp_server
 
 SECRET = "test-secret-key-0123456789abcdef"
@@ -53,7 +54,7 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A self-signed certificate for localhost / 127.0.0.1 (made with openssl)."""
     openssl = shutil.which("openssl")
     if openssl is None:
-        pytest.skip("openssl not installed: cannot make a test certificate for TLS")
+        unavailable("openssl not installed: cannot make a test certificate for TLS")
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
