@@ -12,9 +12,12 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
+from babel.support import NullTranslations, Translations
+from flask import current_app
 from flask_babel import force_locale
 from flask_wtf import FlaskForm
 from wtforms import Field, RadioField, SelectChoice, TextAreaField
+from wtforms.i18n import messages_path
 from wtforms.validators import InputRequired, Length, Optional
 
 from .i18n import gettext
@@ -46,12 +49,29 @@ def _field(question: Question, locale: str, comment_max_length: int) -> Field:
     )
 
 
+@lru_cache(maxsize=16)
+def _wtforms_translations(locale: str) -> NullTranslations:
+    # Flask-WTF parses WTForms' catalog on every request; it never changes.
+    return Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class _SurveyMeta(FlaskForm.Meta):  # type: ignore[misc]
+    locale = "en"
+
+    def get_translations(self, form: FlaskForm) -> Any:
+        """WTForms' own messages in the page's locale (loaded once per process)."""
+        if not current_app.config.get("WTF_I18N_ENABLED", True):
+            return super().get_translations(form)
+        return _wtforms_translations(self.locale)
+
+
 @lru_cache(maxsize=64)
 def survey_form_class(survey: Survey, locale: str, comment_max_length: int) -> type[FlaskForm]:
     """The form class for ``survey`` with texts and messages in ``locale``."""
     with force_locale(locale):
         fields = {q.key: _field(q, locale, comment_max_length) for q in survey.questions}
-    return type(f"SurveyForm_{survey.key}", (FlaskForm,), fields)
+    meta = type("Meta", (_SurveyMeta,), {"locale": locale})
+    return type(f"SurveyForm_{survey.key}", (FlaskForm,), {"Meta": meta, **fields})
 
 
 def initial_data(

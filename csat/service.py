@@ -6,7 +6,7 @@ its own transaction and either commits all of its work or none of it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -26,7 +26,7 @@ from .errors import DatabaseError, InvalidInputError
 from .invites import Inviter, InviteRequest, InviteResult
 from .models import Event, Invitation, metadata
 from .privacy import ErasureResult
-from .responses import Recorder, RecordResult, SurveyView, find_invitation
+from .responses import Answers, Recorder, RecordResult, SurveyView, find_invitation
 from .rules import Reason, Status
 from .survey import Survey
 
@@ -264,11 +264,14 @@ class SurveyService:
         with self._transaction(write=False) as session:
             return self._recorder.view(session, token, current)
 
-    def record(
-        self, token: str, answers: Mapping[str, object], *, now: datetime | None = None
-    ) -> RecordResult:
+    def record(self, token: str, answers: Answers, *, now: datetime | None = None) -> RecordResult:
         """Store the answers for ``token``, or edit them within the edit window.
 
+        One transaction: the token's look-up, validation and the write.
+        ``answers`` may also be a function that gets the :class:`SurveyView`
+        and returns the answers, so a caller can validate against the
+        invitation's survey version without looking the token up twice (the
+        survey page does); whatever it raises aborts the transaction.
         Concurrent first submissions for one token store exactly one response.
         """
         current = self._now(now)

@@ -8,6 +8,7 @@ cancelled ones a 410 page that says only "expired".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -110,28 +111,44 @@ def survey(token: str) -> Any:
     return _survey_page(view, token, locale, form)
 
 
+class _NotStoredError(Exception):
+    """Ends a submission without storing; ``page`` renders the answer (after the rollback)."""
+
+    def __init__(self, page: Callable[[], tuple[str, int]]) -> None:
+        self.page = page
+
+
 @blueprint.post("/<token>")
 def submit(token: str) -> Any:
     """Store (or, within the edit window, change) the answers; then to the thanks page."""
     service = get_service()
     now = service.clock()
-    view = service.open(token, now=now)
-    locale = _view_locale(view)
-    if view.is_final(now):
-        return _render("final.html", locale, 409, view=view)
-    form = _form(view, locale)
-    if not form.validate():
-        return _survey_page(view, token, locale, form, 400)
+    seen: dict[str, Any] = {}
+
+    def validated(view: SurveyView) -> dict[str, object]:
+        # Called inside the one transaction that looks the token up and stores.
+        locale = _view_locale(view)
+        seen.update(view=view, locale=locale)
+        if view.is_final(now):
+            raise _NotStoredError(lambda: _render("final.html", locale, 409, view=view))
+        form = seen["form"] = _form(view, locale)
+        if not form.validate():
+            raise _NotStoredError(lambda: _survey_page(view, token, locale, form, 400))
+        return answers_from(form, view.survey)
+
     try:
-        result = service.record(token, answers_from(form, view.survey), now=now)
+        result = service.record(token, validated, now=now)
+    except _NotStoredError as e:
+        return e.page()
     except ResponseFinalError:
-        return _render("final.html", locale, 409, view=view)
+        return _render("final.html", seen["locale"], 409, view=seen["view"])
     except AnswerValidationError as e:
+        view, locale, form = seen["view"], seen["locale"], seen["form"]
         with force_locale(locale):
             for problem in e.problems:
                 form[problem.question].errors = [gettext("Please check this answer.")]
         return _survey_page(view, token, locale, form, 400)
-    texts = tuple(q.key for q in view.survey.questions if q.type == "text")
+    texts = tuple(q.key for q in seen["view"].survey.questions if q.type == "text")
     send_submitted(current_app._get_current_object(), result, texts)  # type: ignore[attr-defined]
     return redirect(url_for(".thanks", token=token), 303)
 
