@@ -131,7 +131,7 @@ def _lookup(session: Session, token: str, now: datetime) -> Any:
     """The invitation (and response, if any) of an answerable ``token``."""
     if not isinstance(token, str) or not is_well_formed(token):
         raise UnknownTokenError()
-    row: Any = session.execute(_LOOKUP, {"token_hash": token_hash(token)}).first()
+    row: Any = session.connection().execute(_LOOKUP, {"token_hash": token_hash(token)}).first()
     if row is None:
         raise UnknownTokenError()
     _check_status(row.status, row.expires_at, now)
@@ -243,7 +243,7 @@ class Recorder:
             "updated_at": now,
         }
         if created:
-            inserted = session.execute(
+            inserted = session.connection().execute(
                 _INSERT,
                 {
                     "invitation_id": row.id,
@@ -263,7 +263,7 @@ class Recorder:
             response_id = int(primary[0])
         else:
             response_id = int(row.response_id)
-            session.execute(_UPDATE, {"response_id_": response_id, **values})
+            session.connection().execute(_UPDATE, {"response_id_": response_id, **values})
         return RecordResult(
             response_id=response_id,
             invitation_id=row.id,

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import force_locale, format_date, format_decimal, format_time, get_timezone
+from markupsafe import Markup
 
 from . import webhook
 from .errors import (
@@ -28,12 +29,16 @@ from .forms import UnsubscribeForm, answers_from, initial_data, survey_form_clas
 from .i18n import LOCALES, choose_locale, gettext, ngettext
 from .responses import SurveyView
 from .signals import send_submitted
+from .survey import Question
 
 blueprint = Blueprint(
     "csat", __name__, template_folder="templates", static_folder="static", static_url_path="/static"
 )
 blueprint.add_url_rule("/hooks/resolved", view_func=webhook.resolved, methods=["POST"])
 webhook_resolved = webhook.resolved
+
+#: At most this many rendered questions are kept per app (then the cache starts anew).
+_MAX_FRAGMENTS = 2048
 
 #: RFC 8058: the body a mail provider POSTs for one-click unsubscribe.
 ONE_CLICK_FIELD, ONE_CLICK_VALUE = "List-Unsubscribe", "One-Click"
@@ -60,6 +65,13 @@ def _render(template: str, locale: str, code: int = 200, **context: Any) -> tupl
     return body, code
 
 
+def _render_partial(template: str, context: dict[str, Any]) -> str:
+    """A piece of a page, inside the page's :func:`_render` (its locale is in force)."""
+    return render_template(
+        f"csat/{template}", _=gettext, gettext=gettext, format_number=format_decimal, **context
+    )
+
+
 def _view_locale(view: SurveyView) -> str:
     return choose_locale(view.locale, view.survey.locales, get_service().settings.default_locale)
 
@@ -71,7 +83,33 @@ def _form(view: SurveyView, locale: str, **kwargs: Any) -> Any:
 
 def _survey_page(view: SurveyView, token: str, locale: str, form: Any, status: int = 200) -> Any:
     limit = get_service().settings.comment_max_length
-    return _render("survey.html", locale, status, view=view, form=form, token=token, limit=limit)
+    fingerprint = view.survey.fingerprint
+
+    def question(q: Question, field: Any) -> Markup:
+        """One question's markup; the same inputs always give the same markup, so
+        it is rendered once and reused, unless it shows errors or stored text."""
+        context = {"q": q, "field": field, "locale": locale, "limit": limit}
+        if field.errors or (q.type == "text" and field.data) or current_app.jinja_env.auto_reload:
+            return Markup(_render_partial("_question.html", context))
+        key = (fingerprint, locale, limit, q.key, field.data)
+        fragments = get_state().fragments
+        markup = fragments.get(key)
+        if markup is None:
+            if len(fragments) >= _MAX_FRAGMENTS:
+                fragments.clear()
+            markup = fragments[key] = Markup(_render_partial("_question.html", context))
+        return markup
+
+    return _render(
+        "survey.html",
+        locale,
+        status,
+        view=view,
+        form=form,
+        token=token,
+        limit=limit,
+        question=question,
+    )
 
 
 @blueprint.after_request
