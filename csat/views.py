@@ -65,11 +65,12 @@ def _render(template: str, locale: str, code: int = 200, **context: Any) -> tupl
     return body, code
 
 
-def _render_partial(template: str, context: dict[str, Any]) -> str:
+def _render_partial(template: str, context: dict[str, Any]) -> Markup:
     """A piece of a page, inside the page's :func:`_render` (its locale is in force)."""
-    return render_template(
+    html = render_template(
         f"csat/{template}", _=gettext, gettext=gettext, format_number=format_decimal, **context
     )
+    return Markup(html)  # noqa: S704 - autoescaped template output, safe as it is
 
 
 def _view_locale(view: SurveyView) -> str:
@@ -90,14 +91,14 @@ def _survey_page(view: SurveyView, token: str, locale: str, form: Any, status: i
         it is rendered once and reused, unless it shows errors or stored text."""
         context = {"q": q, "field": field, "locale": locale, "limit": limit}
         if field.errors or (q.type == "text" and field.data) or current_app.jinja_env.auto_reload:
-            return Markup(_render_partial("_question.html", context))
+            return _render_partial("_question.html", context)
         key = (fingerprint, locale, limit, q.key, field.data)
         fragments = get_state().fragments
         markup = fragments.get(key)
         if markup is None:
             if len(fragments) >= _MAX_FRAGMENTS:
                 fragments.clear()
-            markup = fragments[key] = Markup(_render_partial("_question.html", context))
+            markup = fragments[key] = _render_partial("_question.html", context)
         return markup
 
     return _render(
