@@ -109,7 +109,11 @@ class CSAT:
         from flask_babel import Babel
 
         from . import views
+        from .forms import check_field_names
 
+        csrf_field = str(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+        for survey in self.surveys:  # a clash fails here, not on a customer's page
+            check_field_names(survey, csrf_field)
         for key in _WEB_KEYS:
             app.config.setdefault(key, DEFAULTS[key])
         settings = Settings.from_mapping(app.config)

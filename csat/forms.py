@@ -20,8 +20,15 @@ from wtforms import Field, RadioField, SelectChoice, TextAreaField
 from wtforms.i18n import messages_path
 from wtforms.validators import InputRequired, Length, Optional
 
+from .errors import SurveyDefinitionError
 from .i18n import gettext
 from .survey import AnswerValue, Question, Survey
+
+#: Names a question key cannot have on the web: the form's own attributes
+#: (a field of that name would replace them) besides the CSRF field's name.
+FORM_ATTRIBUTES: frozenset[str] = frozenset(
+    {name for name in dir(FlaskForm) if not name.startswith("_")} | {"meta", "form_errors"}
+)
 
 
 class UnsubscribeForm(FlaskForm):  # type: ignore[misc]
@@ -65,9 +72,48 @@ class _SurveyMeta(FlaskForm.Meta):  # type: ignore[misc]
         return _wtforms_translations(self.locale)
 
 
+def csrf_field_name() -> str:
+    """The CSRF field's name in the current app (Flask-WTF's ``WTF_CSRF_FIELD_NAME``)."""
+    return str(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+
+
 @lru_cache(maxsize=64)
+def check_field_names(survey: Survey, csrf_field: str = "csrf_token") -> None:
+    """Refuse question keys that would clash with the web form.
+
+    A key may not be a WTForms/Flask-WTF form attribute (``data``, ``errors``,
+    ``meta``, ``validate`` …), the CSRF field's name, nor ``validate_<name>``
+    of another field (WTForms would call that field as an inline validator).
+
+    :raises SurveyDefinitionError: naming the survey's source and the question.
+    """
+    keys = {q.key for q in survey.questions} | {csrf_field}
+    for q in survey.questions:
+        if q.key in FORM_ATTRIBUTES or q.key == csrf_field:
+            clash = "the CSRF field" if q.key == csrf_field else "an attribute of the web form"
+        elif q.key.startswith("validate_") and q.key.removeprefix("validate_") in keys:
+            clash = f"the inline validator name of field {q.key.removeprefix('validate_')!r}"
+        else:
+            continue
+        raise SurveyDefinitionError(
+            f"question key {q.key!r} is {clash} on the survey page; choose another key",
+            source=survey.source,
+            question=q.key,
+        )
+
+
 def survey_form_class(survey: Survey, locale: str, comment_max_length: int) -> type[FlaskForm]:
-    """The form class for ``survey`` with texts and messages in ``locale``."""
+    """The form class for ``survey`` with texts and messages in ``locale``.
+
+    :raises SurveyDefinitionError: a question key clashes with the form
+        (:func:`check_field_names`).
+    """
+    check_field_names(survey, csrf_field_name())
+    return _survey_form_class(survey, locale, comment_max_length)
+
+
+@lru_cache(maxsize=64)
+def _survey_form_class(survey: Survey, locale: str, comment_max_length: int) -> type[FlaskForm]:
     with force_locale(locale):
         fields = {q.key: _field(q, locale, comment_max_length) for q in survey.questions}
     meta = type("Meta", (_SurveyMeta,), {"locale": locale})
