@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, CursorResult, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from .catalog import SurveyCatalog
@@ -127,11 +127,15 @@ def _check_status(status: str, expires_at: datetime, now: datetime) -> None:
         raise ExpiredTokenError()
 
 
-def _lookup(session: Session, token: str, now: datetime) -> Any:
+def _connection(db: Session | Connection) -> Connection:
+    return db.connection() if isinstance(db, Session) else db
+
+
+def _lookup(db: Session | Connection, token: str, now: datetime) -> Any:
     """The invitation (and response, if any) of an answerable ``token``."""
     if not isinstance(token, str) or not is_well_formed(token):
         raise UnknownTokenError()
-    row: Any = session.connection().execute(_LOOKUP, {"token_hash": token_hash(token)}).first()
+    row: Any = _connection(db).execute(_LOOKUP, {"token_hash": token_hash(token)}).first()
     if row is None:
         raise UnknownTokenError()
     _check_status(row.status, row.expires_at, now)
@@ -170,17 +174,17 @@ def _split(
 
 
 class Recorder:
-    """The answer logic, on a session the caller manages."""
+    """The answer logic, on a session or connection (and transaction) the caller manages."""
 
     def __init__(self, settings: Settings, catalog: SurveyCatalog) -> None:
         self.settings = settings
         self.catalog = catalog
 
-    def view(self, session: Session, token: str, now: datetime) -> SurveyView:
+    def view(self, db: Session | Connection, token: str, now: datetime) -> SurveyView:
         """What the survey page for ``token`` shows."""
-        return self._view(session, _lookup(session, token, now))
+        return self._view(db, _lookup(db, token, now))
 
-    def _view(self, session: Session, row: Any) -> SurveyView:
+    def _view(self, db: Session | Connection, row: Any) -> SurveyView:
         answers: dict[str, AnswerValue] = {}
         editable_until = None
         if row.response_id is not None:
@@ -190,7 +194,7 @@ class Recorder:
         return SurveyView(
             invitation_id=row.id,
             ticket_id=row.ticket_id,
-            survey=self.catalog.version(session, row.survey_version),
+            survey=self.catalog.version(db, row.survey_version),
             locale=row.locale,
             team=row.team,
             agent=row.agent,
@@ -200,7 +204,9 @@ class Recorder:
             expires_at=row.expires_at,
         )
 
-    def record(self, session: Session, token: str, answers: Answers, now: datetime) -> RecordResult:
+    def record(
+        self, db: Session | Connection, token: str, answers: Answers, now: datetime
+    ) -> RecordResult:
         """Store or edit the response for ``token`` (does not commit).
 
         One look-up statement, then one INSERT (first submission) or UPDATE
@@ -212,8 +218,8 @@ class Recorder:
         :raises AnswerValidationError: listing every problem with ``answers``.
         :raises ResponseFinalError: the edit window has closed.
         """
-        row = _lookup(session, token, now)
-        view = self._view(session, row)
+        row = _lookup(db, token, now)
+        view = self._view(db, row)
         survey = view.survey
         given = answers(view) if callable(answers) else answers
         limit = self.settings.comment_max_length
@@ -243,7 +249,7 @@ class Recorder:
             "updated_at": now,
         }
         if created:
-            inserted = session.connection().execute(
+            inserted = _connection(db).execute(
                 _INSERT,
                 {
                     "invitation_id": row.id,
@@ -263,7 +269,7 @@ class Recorder:
             response_id = int(primary[0])
         else:
             response_id = int(row.response_id)
-            session.connection().execute(_UPDATE, {"response_id_": response_id, **values})
+            _connection(db).execute(_UPDATE, {"response_id_": response_id, **values})
         return RecordResult(
             response_id=response_id,
             invitation_id=row.id,

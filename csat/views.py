@@ -85,15 +85,16 @@ def _form(view: SurveyView, locale: str, **kwargs: Any) -> Any:
 def _survey_page(view: SurveyView, token: str, locale: str, form: Any, status: int = 200) -> Any:
     limit = get_service().settings.comment_max_length
     fingerprint = view.survey.fingerprint
+    fragments = get_state().fragments
+    reuse = not current_app.jinja_env.auto_reload
 
     def question(q: Question, field: Any) -> Markup:
         """One question's markup; the same inputs always give the same markup, so
         it is rendered once and reused, unless it shows errors or stored text."""
         context = {"q": q, "field": field, "locale": locale, "limit": limit}
-        if field.errors or (q.type == "text" and field.data) or current_app.jinja_env.auto_reload:
+        if not reuse or field.errors or (q.type == "text" and field.data):
             return _render_partial("_question.html", context)
         key = (fingerprint, locale, limit, q.key, field.data)
-        fragments = get_state().fragments
         markup = fragments.get(key)
         if markup is None:
             if len(fragments) >= _MAX_FRAGMENTS:
