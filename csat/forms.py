@@ -8,17 +8,20 @@ exactly the ``answers`` mapping :meth:`csat.SurveyService.record` takes.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
 from babel.support import NullTranslations, Translations
-from flask import current_app
+from flask import current_app, g
 from flask_babel import force_locale
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms import Field, RadioField, SelectChoice, TextAreaField
+from wtforms.csrf.core import CSRF
 from wtforms.i18n import messages_path
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from .errors import SurveyDefinitionError
 from .i18n import gettext
@@ -62,8 +65,48 @@ def _wtforms_translations(locale: str) -> NullTranslations:
     return Translations.load(messages_path(), [locale], domain="wtforms")
 
 
+_csrf_log = logging.getLogger("flask_wtf.csrf")
+
+
+class _LazyToken:
+    """The signed CSRF token, made when the page shows it: a stored submit never does."""
+
+    __slots__ = ("_meta", "_token")
+
+    def __init__(self, meta: Any) -> None:
+        self._meta = meta
+        self._token: str | None = None
+
+    def __str__(self) -> str:
+        if self._token is None:
+            self._token = str(generate_csrf(self._meta.csrf_secret, self._meta.csrf_field_name))
+        return self._token
+
+
+class _SurveyCSRF(CSRF):  # type: ignore[misc]
+    """Flask-WTF's form CSRF (same session token, signature and checks), token made lazily."""
+
+    def setup_form(self, form: FlaskForm) -> Any:
+        self.meta = form.meta
+        return super().setup_form(form)
+
+    def generate_csrf_token(self, csrf_token_field: Field) -> _LazyToken:
+        return _LazyToken(self.meta)
+
+    def validate_csrf_token(self, form: FlaskForm, field: Field) -> None:
+        if g.get("csrf_valid", False):  # already checked by a host's CSRFProtect
+            return
+        meta = self.meta
+        try:
+            validate_csrf(field.data, meta.csrf_secret, meta.csrf_time_limit, meta.csrf_field_name)
+        except ValidationError as e:
+            _csrf_log.info(e.args[0])  # as Flask-WTF's own form CSRF logs it
+            raise
+
+
 class _SurveyMeta(FlaskForm.Meta):  # type: ignore[misc]
     locale = "en"
+    csrf_class = _SurveyCSRF
 
     def get_translations(self, form: FlaskForm) -> Any:
         """WTForms' own messages in the page's locale (loaded once per process)."""
