@@ -8,12 +8,13 @@ cancelled ones a 410 page that says only "expired".
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import force_locale, format_date, format_decimal, format_time, get_timezone
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from . import webhook
@@ -82,24 +83,75 @@ def _form(view: SurveyView, locale: str, **kwargs: Any) -> Any:
     return survey_form_class(view.survey, locale, limit)(**kwargs)
 
 
-def _survey_page(view: SurveyView, token: str, locale: str, form: Any, status: int = 200) -> Any:
+class _LazyForm:
+    """The page's WTForms form, built on first use.
+
+    A survey page whose question markup is reused (no errors, no stored text)
+    needs no form at all: only the CSRF token, which Flask-WTF keeps per request.
+    """
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build: Callable[[], Any] | None = build
+        self._form: Any = None
+
+    @property
+    def built(self) -> bool:
+        return self._build is None
+
+    def get(self) -> Any:
+        if self._build is not None:
+            self._form, self._build = self._build(), None
+        return self._form
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.get(), name)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.get()[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.get()
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.get())
+
+
+def _survey_page(
+    view: SurveyView,
+    token: str,
+    locale: str,
+    form: Any,
+    status: int = 200,
+    data: Mapping[str, Any] | None = None,
+) -> Any:
+    """The survey page; ``form`` may be a :class:`_LazyForm` over initial ``data``."""
     limit = get_service().settings.comment_max_length
     fingerprint = view.survey.fingerprint
     fragments = get_state().fragments
     reuse = not current_app.jinja_env.auto_reload
+    lazy = isinstance(form, _LazyForm)
+    config = current_app.config
+    csrf_field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if not config.get("WTF_CSRF_ENABLED", True):
+        csrf_field = None
 
-    def question(q: Question, field: Any) -> Markup:
+    def question(q: Question) -> Markup:
         """One question's markup; the same inputs always give the same markup, so
         it is rendered once and reused, unless it shows errors or stored text."""
-        context = {"q": q, "field": field, "locale": locale, "limit": limit}
-        if not reuse or field.errors or (q.type == "text" and field.data):
-            return _render_partial("_question.html", context)
-        key = (fingerprint, locale, limit, q.key, field.data)
-        markup = fragments.get(key)
+        if lazy and not form.built and data is not None:
+            value, errors = data.get(q.key), False
+        else:
+            field = form[q.key]
+            value, errors = field.data, bool(field.errors)
+        key = (fingerprint, locale, limit, q.key, value)
+        markup = fragments.get(key) if reuse and not errors else None
         if markup is None:
-            if len(fragments) >= _MAX_FRAGMENTS:
-                fragments.clear()
-            markup = fragments[key] = _render_partial("_question.html", context)
+            context = {"q": q, "field": form[q.key], "locale": locale, "limit": limit}
+            markup = _render_partial("_question.html", context)
+            if reuse and not errors and not (q.type == "text" and value):
+                if len(fragments) >= _MAX_FRAGMENTS:
+                    fragments.clear()
+                fragments[key] = markup
         return markup
 
     return _render(
@@ -108,6 +160,9 @@ def _survey_page(view: SurveyView, token: str, locale: str, form: Any, status: i
         status,
         view=view,
         form=form,
+        errors=form.errors if not lazy or form.built else {},
+        csrf_field=csrf_field,
+        csrf_token=generate_csrf,
         token=token,
         limit=limit,
         question=question,
@@ -147,8 +202,8 @@ def survey(token: str) -> Any:
     if view.is_final(now):
         return _render("final.html", locale, view=view)
     data = initial_data(view.survey, view.answers, request.args)
-    form = _form(view, locale, formdata=None, data=data)
-    return _survey_page(view, token, locale, form)
+    form = _LazyForm(lambda: _form(view, locale, formdata=None, data=data))
+    return _survey_page(view, token, locale, form, data=data)
 
 
 class _NotStoredError(Exception):
