@@ -294,17 +294,11 @@ class SurveyService:
         that gets the :class:`SurveyView` and returns the answers, so a caller
         can validate against the invitation's survey version without a
         look-up of its own (the survey page does); whatever it raises stores
-        nothing. On SQLite that function runs just before the write
-        transaction (after a read-only look-up), so the write lock is not
-        held while it works. Concurrent first submissions for one token store
-        exactly one response.
+        nothing. Concurrent first submissions for one token store exactly
+        one response (the loser of the race is retried as an edit, calling
+        ``answers`` again).
         """
         current = self._now(now)
-        if callable(answers) and self.engine.dialect.name == "sqlite":
-            # SQLite has one writer at a time and a waiting writer sleeps, so the
-            # time the write lock is held is what limits throughput: ask for the
-            # answers (a form's validation) after a lock-free read, then write.
-            answers = answers(self.open(token, now=current))
         # Another submission may create the response first: the retry is an edit.
         return _retry(
             self._connection, lambda conn: self._recorder.record(conn, token, answers, current)
