@@ -131,6 +131,12 @@ class SurveyService:
             with self.engine.connect() as conn:
                 if write:
                     conn.execution_options(**{WRITE_OPTION: True})
+                elif conn.dialect.name == "postgresql":
+                    # Reads of immutable or single rows need no transaction: without
+                    # one, psycopg saves the BEGIN and COMMIT round trips.
+                    conn.execution_options(isolation_level="AUTOCOMMIT")
+                    yield conn
+                    return
                 with conn.begin():
                     yield conn
         except IntegrityError:
