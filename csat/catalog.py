@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from .db import insert_ignoring_duplicates
@@ -65,14 +66,17 @@ class SurveyCatalog:
         }
         insert_ignoring_duplicates(session, SurveyVersion, [row])
 
-    def version(self, session: Session, fingerprint: str) -> Survey:
-        """The survey version an invitation was made with."""
+    def version(self, session: Session | Connection, fingerprint: str) -> Survey:
+        """The survey version an invitation was made with (parsed once, then kept)."""
         survey = self._versions.get(fingerprint)
         if survey is not None:
             return survey
-        row = session.get(SurveyVersion, fingerprint)
-        if row is None:
+        column = SurveyVersion.__table__.c
+        definition = session.execute(
+            select(column.definition).where(column.fingerprint == fingerprint)
+        ).scalar_one_or_none()
+        if definition is None:
             raise UnknownSurveyError(fingerprint)
-        survey = Survey.from_dict(row.definition, source=f"stored version {fingerprint[:12]}")
+        survey = Survey.from_dict(definition, source=f"stored version {fingerprint[:12]}")
         self._versions[fingerprint] = survey
         return survey

@@ -18,10 +18,11 @@ The extension keeps no state itself; each app's state lives in
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app
+from markupsafe import Markup
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -49,6 +50,9 @@ class CSATState:
     content_security_policy: str
     webhook_secret: bytes | None
     webhook_max_age: float
+    #: Rendered questions of the survey page, by survey version, locale, limit,
+    #: question and preselected answer (see :mod:`csat.views`).
+    fragments: dict[tuple[Any, ...], Markup] = field(default_factory=dict, compare=False)
 
 
 def _bind(
@@ -105,7 +109,11 @@ class CSAT:
         from flask_babel import Babel
 
         from . import views
+        from .forms import check_field_names
 
+        csrf_field = str(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+        for survey in self.surveys:  # a clash fails here, not on a customer's page
+            check_field_names(survey, csrf_field)
         for key in _WEB_KEYS:
             app.config.setdefault(key, DEFAULTS[key])
         settings = Settings.from_mapping(app.config)

@@ -8,17 +8,30 @@ exactly the ``answers`` mapping :meth:`csat.SurveyService.record` takes.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
+from babel.support import NullTranslations, Translations
+from flask import current_app, g
 from flask_babel import force_locale
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf, validate_csrf
 from wtforms import Field, RadioField, SelectChoice, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.csrf.core import CSRF
+from wtforms.i18n import messages_path
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from .errors import SurveyDefinitionError
 from .i18n import gettext
 from .survey import AnswerValue, Question, Survey
+
+#: Names a question key cannot have on the web: the form's own attributes
+#: (a field of that name would replace them) besides the CSRF field's name.
+FORM_ATTRIBUTES: frozenset[str] = frozenset(
+    {name for name in dir(FlaskForm) if not name.startswith("_")} | {"meta", "form_errors"}
+)
 
 
 class UnsubscribeForm(FlaskForm):  # type: ignore[misc]
@@ -46,12 +59,108 @@ def _field(question: Question, locale: str, comment_max_length: int) -> Field:
     )
 
 
+@lru_cache(maxsize=16)
+def _wtforms_translations(locale: str) -> NullTranslations:
+    # Flask-WTF parses WTForms' catalog on every request; it never changes.
+    return Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+_csrf_log = logging.getLogger("flask_wtf.csrf")
+
+
+class _LazyToken:
+    """The signed CSRF token, made when the page shows it: a stored submit never does."""
+
+    __slots__ = ("_meta", "_token")
+
+    def __init__(self, meta: Any) -> None:
+        self._meta = meta
+        self._token: str | None = None
+
+    def __str__(self) -> str:
+        if self._token is None:
+            self._token = str(generate_csrf(self._meta.csrf_secret, self._meta.csrf_field_name))
+        return self._token
+
+
+class _SurveyCSRF(CSRF):  # type: ignore[misc]
+    """Flask-WTF's form CSRF (same session token, signature and checks), token made lazily."""
+
+    def setup_form(self, form: FlaskForm) -> Any:
+        self.meta = form.meta
+        return super().setup_form(form)
+
+    def generate_csrf_token(self, csrf_token_field: Field) -> _LazyToken:
+        return _LazyToken(self.meta)
+
+    def validate_csrf_token(self, form: FlaskForm, field: Field) -> None:
+        if g.get("csrf_valid", False):  # already checked by a host's CSRFProtect
+            return
+        meta = self.meta
+        try:
+            validate_csrf(field.data, meta.csrf_secret, meta.csrf_time_limit, meta.csrf_field_name)
+        except ValidationError as e:
+            _csrf_log.info(e.args[0])  # as Flask-WTF's own form CSRF logs it
+            raise
+
+
+class _SurveyMeta(FlaskForm.Meta):  # type: ignore[misc]
+    locale = "en"
+    csrf_class = _SurveyCSRF
+
+    def get_translations(self, form: FlaskForm) -> Any:
+        """WTForms' own messages in the page's locale (loaded once per process)."""
+        if not current_app.config.get("WTF_I18N_ENABLED", True):
+            return super().get_translations(form)
+        return _wtforms_translations(self.locale)
+
+
+def csrf_field_name() -> str:
+    """The CSRF field's name in the current app (Flask-WTF's ``WTF_CSRF_FIELD_NAME``)."""
+    return str(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+
+
 @lru_cache(maxsize=64)
+def check_field_names(survey: Survey, csrf_field: str = "csrf_token") -> None:
+    """Refuse question keys that would clash with the web form.
+
+    A key may not be a WTForms/Flask-WTF form attribute (``data``, ``errors``,
+    ``meta``, ``validate`` …), the CSRF field's name, nor ``validate_<name>``
+    of another field (WTForms would call that field as an inline validator).
+
+    :raises SurveyDefinitionError: naming the survey's source and the question.
+    """
+    keys = {q.key for q in survey.questions} | {csrf_field}
+    for q in survey.questions:
+        if q.key in FORM_ATTRIBUTES or q.key == csrf_field:
+            clash = "the CSRF field" if q.key == csrf_field else "an attribute of the web form"
+        elif q.key.startswith("validate_") and q.key.removeprefix("validate_") in keys:
+            clash = f"the inline validator name of field {q.key.removeprefix('validate_')!r}"
+        else:
+            continue
+        raise SurveyDefinitionError(
+            f"question key {q.key!r} is {clash} on the survey page; choose another key",
+            source=survey.source,
+            question=q.key,
+        )
+
+
 def survey_form_class(survey: Survey, locale: str, comment_max_length: int) -> type[FlaskForm]:
-    """The form class for ``survey`` with texts and messages in ``locale``."""
+    """The form class for ``survey`` with texts and messages in ``locale``.
+
+    :raises SurveyDefinitionError: a question key clashes with the form
+        (:func:`check_field_names`).
+    """
+    check_field_names(survey, csrf_field_name())
+    return _survey_form_class(survey, locale, comment_max_length)
+
+
+@lru_cache(maxsize=64)
+def _survey_form_class(survey: Survey, locale: str, comment_max_length: int) -> type[FlaskForm]:
     with force_locale(locale):
         fields = {q.key: _field(q, locale, comment_max_length) for q in survey.questions}
-    return type(f"SurveyForm_{survey.key}", (FlaskForm,), fields)
+    meta = type("Meta", (_SurveyMeta,), {"locale": locale})
+    return type(f"SurveyForm_{survey.key}", (FlaskForm,), {"Meta": meta, **fields})
 
 
 def initial_data(

@@ -6,13 +6,13 @@ its own transaction and either commits all of its work or none of it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,7 +26,7 @@ from .errors import DatabaseError, InvalidInputError
 from .invites import Inviter, InviteRequest, InviteResult
 from .models import Event, Invitation, metadata
 from .privacy import ErasureResult
-from .responses import Recorder, RecordResult, SurveyView, find_invitation
+from .responses import Answers, Recorder, RecordResult, SurveyView, find_invitation
 from .rules import Reason, Status
 from .survey import Survey
 
@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover - heavy imports only when used
 
 
 T = TypeVar("T")
+C = TypeVar("C")
 
 
 def _database_error(engine: Engine, error: DBAPIError) -> DatabaseError:
@@ -50,6 +51,20 @@ def _database_error(engine: Engine, error: DBAPIError) -> DatabaseError:
     if "no such table" in message or "does not exist" in message or "doesn't exist" in message:
         message += " (run `csat db upgrade` or csat.migrate.upgrade() first)"
     return DatabaseError(masked_url(engine.url), message)
+
+
+def _retry(
+    transaction: Callable[[], AbstractContextManager[C]], work: Callable[[C], T], attempts: int = 3
+) -> T:
+    """Run ``work`` in a new ``transaction()``, again after a lost unique-key race."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction() as db:
+                return work(db)
+        except IntegrityError:
+            if attempt == attempts:
+                raise
+    raise AssertionError("attempts must be at least 1")  # pragma: no cover
 
 
 class SurveyService:
@@ -109,16 +124,29 @@ class SurveyService:
         except DBAPIError as e:
             raise _database_error(self.engine, e) from e
 
+    @contextmanager
+    def _connection(self, *, write: bool = True) -> Iterator[Connection]:
+        """A Core connection in a transaction: leaner than a session, for the pages."""
+        try:
+            with self.engine.connect() as conn:
+                if write:
+                    conn.execution_options(**{WRITE_OPTION: True})
+                elif conn.dialect.name == "postgresql":
+                    # Reads of immutable or single rows need no transaction: without
+                    # one, psycopg saves the BEGIN and COMMIT round trips.
+                    conn.execution_options(isolation_level="AUTOCOMMIT")
+                    yield conn
+                    return
+                with conn.begin():
+                    yield conn
+        except IntegrityError:
+            raise  # a lost race: the callers retry
+        except DBAPIError as e:
+            raise _database_error(self.engine, e) from e
+
     def _retrying(self, work: Callable[[Session], T], attempts: int = 3) -> T:
         """Run ``work`` in a write transaction, again after a lost unique-key race."""
-        for attempt in range(1, attempts + 1):
-            try:
-                with self._transaction() as session:
-                    return work(session)
-            except IntegrityError:
-                if attempt == attempts:
-                    raise
-        raise AssertionError("attempts must be at least 1")  # pragma: no cover
+        return _retry(self._transaction, work, attempts)
 
     def create_all(self) -> None:
         """Create csat's tables directly (tests, demos); production uses migrations."""
@@ -261,20 +289,25 @@ class SurveyService:
     def open(self, token: str, *, now: datetime | None = None) -> SurveyView:
         """What the survey page for ``token`` shows (never changes anything)."""
         current = self._now(now)
-        with self._transaction(write=False) as session:
-            return self._recorder.view(session, token, current)
+        with self._connection(write=False) as conn:
+            return self._recorder.view(conn, token, current)
 
-    def record(
-        self, token: str, answers: Mapping[str, object], *, now: datetime | None = None
-    ) -> RecordResult:
+    def record(self, token: str, answers: Answers, *, now: datetime | None = None) -> RecordResult:
         """Store the answers for ``token``, or edit them within the edit window.
 
-        Concurrent first submissions for one token store exactly one response.
+        One transaction: the token's look-up (one statement), validation and
+        the write (one INSERT or UPDATE). ``answers`` may also be a function
+        that gets the :class:`SurveyView` and returns the answers, so a caller
+        can validate against the invitation's survey version without a
+        look-up of its own (the survey page does); whatever it raises stores
+        nothing. Concurrent first submissions for one token store exactly
+        one response (the loser of the race is retried as an edit, calling
+        ``answers`` again).
         """
         current = self._now(now)
         # Another submission may create the response first: the retry is an edit.
-        return self._retrying(
-            lambda session: self._recorder.record(session, token, answers, current)
+        return _retry(
+            self._connection, lambda conn: self._recorder.record(conn, token, answers, current)
         )
 
     # -- privacy -----------------------------------------------------------------

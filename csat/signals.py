@@ -29,10 +29,13 @@ _signals = Namespace()
 #: Sent after every stored submission (first answer or edit).
 response_submitted = _signals.signal("csat.response-submitted")
 
-#: Sent after a submission where the customer did not feel understood or was
-#: not helped: ``understood_score`` or ``helped_score`` at or below
-#: :data:`FOLLOW_UP_THRESHOLD`. Sent again for an edit that still qualifies
-#: (``created=False``), so receivers should key their task on ``ticket_id``.
+#: Sent once per follow-up case: after a submission where the customer did not
+#: feel understood or was not helped (``understood_score`` or ``helped_score``
+#: at or below :data:`FOLLOW_UP_THRESHOLD`) and the stored answers did not
+#: need one before. So it is sent for a first submission that needs it, and
+#: for an edit within the edit window (``created=False``) that turns a
+#: response into a follow-up case; not for an edit of a response that already
+#: was one (changed scores and comment arrive with :data:`response_submitted`).
 follow_up_needed = _signals.signal("csat.follow-up-needed")
 
 #: Scores (on the 1..5 dimension scale) at or below this need a follow-up:
@@ -40,10 +43,22 @@ follow_up_needed = _signals.signal("csat.follow-up-needed")
 FOLLOW_UP_THRESHOLD = 2
 
 
+def _low(*scores: int | None) -> bool:
+    return any(s is not None and s <= FOLLOW_UP_THRESHOLD for s in scores)
+
+
 def needs_follow_up(result: RecordResult) -> bool:
     """True when the customer did not feel understood or was not helped."""
-    scores = (result.understood_score, result.helped_score)
-    return any(s is not None and s <= FOLLOW_UP_THRESHOLD for s in scores)
+    return _low(result.understood_score, result.helped_score)
+
+
+def is_new_follow_up(result: RecordResult) -> bool:
+    """True when ``result`` needs a follow-up and the answers it replaced did not."""
+    if not needs_follow_up(result):
+        return False
+    return result.created or not _low(
+        result.previous_understood_score, result.previous_helped_score
+    )
 
 
 def signal_payload(result: RecordResult, text_keys: tuple[str, ...]) -> dict[str, Any]:
@@ -63,8 +78,8 @@ def signal_payload(result: RecordResult, text_keys: tuple[str, ...]) -> dict[str
 
 
 def send_submitted(sender: object, result: RecordResult, text_keys: tuple[str, ...]) -> None:
-    """Send :data:`response_submitted`, and :data:`follow_up_needed` when it applies."""
+    """Send :data:`response_submitted`, and :data:`follow_up_needed` for a new case."""
     payload = signal_payload(result, text_keys)
     response_submitted.send(sender, **payload)
-    if needs_follow_up(result):
+    if is_new_follow_up(result):
         follow_up_needed.send(sender, **payload)

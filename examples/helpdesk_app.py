@@ -112,7 +112,7 @@ def create_app(database_url: str = "sqlite:///demo.db") -> Flask:
     def open_callback_task(sender: Flask, **task: Any) -> None:
         with sender.app_context():
             if db.session.query(CallbackTask).filter_by(ticket_id=task["ticket_id"]).count():
-                return  # an edit: the task exists already
+                return  # answers edited back into a follow-up case: the task exists
             db.session.add(
                 CallbackTask(
                     ticket_id=task["ticket_id"],

@@ -114,6 +114,24 @@ def test_host_overrides_a_template_with_its_own_folder(
     assert "<header>ACME Helpdesk</header>" in thanks.text
 
 
+def test_host_overrides_the_question_markup(
+    engine: Engine, clock: FixedClock, tmp_path: Path
+) -> None:
+    templates = tmp_path / "templates"
+    (templates / "csat").mkdir(parents=True)
+    (templates / "csat" / "_question.html").write_text(
+        '<p class="acme-q" data-key="{{ q.key }}">{{ field.label.text }}</p>'
+    )
+    app = Flask("acme", template_folder=str(templates))
+    app.config.update(SECRET_KEY="s", CSAT_SECRET_KEY=SECRET, TESTING=True)
+    CSAT(app, session=engine, clock=clock)
+    token = invite(app, locale="en")
+    for _ in range(2):  # rendered, then reused
+        page = app.test_client().get(f"/survey/{token}?understood=2")
+        assert page.text.count('<p class="acme-q"') == 7
+        assert '<p class="acme-q" data-key="understood">Did you feel' in page.text
+
+
 def test_flask_csat_command_group(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     app = Flask("cli")

@@ -9,7 +9,13 @@ from flask import Flask
 from sqlalchemy import Engine
 
 from csat import FixedClock
-from csat.signals import FOLLOW_UP_THRESHOLD, follow_up_needed, response_submitted
+from csat.ext import get_service
+from csat.signals import (
+    FOLLOW_UP_THRESHOLD,
+    follow_up_needed,
+    is_new_follow_up,
+    response_submitted,
+)
 
 from .web import csrf_token, invite, make_app
 
@@ -57,3 +63,42 @@ def test_follow_up_threshold(app: Flask, answers: dict[str, str], expected: bool
     with follow_up_needed.connected_to(lambda s, **kw: follow.append(kw), app):
         _submit(app, token, **answers)
     assert bool(follow) is expected
+
+
+def test_follow_up_is_sent_once_per_case_across_edits(app: Flask) -> None:
+    follow: list[dict[str, Any]] = []
+    submitted: list[dict[str, Any]] = []
+    token = invite(app)
+    client = app.test_client()
+    csrf = csrf_token(client, f"/survey/{token}")
+
+    def edit(**answers: str) -> None:
+        data = {"csrf_token": csrf, **answers}
+        assert client.post(f"/survey/{token}", data=data).status_code == 303
+
+    with (
+        response_submitted.connected_to(lambda s, **kw: submitted.append(kw), app),
+        follow_up_needed.connected_to(lambda s, **kw: follow.append(kw), app),
+    ):
+        edit(understood="4")  # first answer: no follow-up
+        assert follow == []
+        edit(understood="2")  # the edit makes it a case: sent
+        assert [(f["created"], f["understood_score"]) for f in follow] == [(False, 2)]
+        edit(understood="1", comment="Still nobody listened.")  # still a case: not again
+        edit(understood="2", solved="no")  # now not helped either: the same case
+        assert len(follow) == 1
+        edit(understood="5")  # no longer a case
+        edit(understood="5", helped="1")  # a case again (not helped): sent
+        assert [(f["understood_score"], f["helped_score"]) for f in follow] == [(2, None), (5, 1)]
+    assert len(submitted) == 6 and [s["created"] for s in submitted] == [True] + [False] * 5
+
+
+def test_record_result_carries_the_scores_it_replaced(app: Flask) -> None:
+    token = invite(app)
+    service = get_service(app)
+    first = service.record(token, {"understood": "2"})
+    assert first.created and is_new_follow_up(first)
+    assert (first.previous_understood_score, first.previous_helped_score) == (None, None)
+    again = service.record(token, {"understood": "1"})
+    assert not again.created and not is_new_follow_up(again)
+    assert again.previous_understood_score == 2

@@ -83,6 +83,39 @@ def test_get_shows_form_with_one_click_preselected_and_stores_nothing(
     assert _responses(engine) == 0
 
 
+def test_reused_question_markup_follows_preselection_errors_and_stored_text(
+    app: Flask,
+) -> None:
+    token = invite(app)
+    client = app.test_client()
+    checked = '<input checked id="understood-{}" name="understood" required type="radio"'
+    for value in ("4", "2", "4"):
+        page = client.get(f"/survey/{token}?understood={value}")
+        assert checked.format(int(value) - 1) in page.text and page.text.count("checked") == 1
+    assert "checked" not in client.get(f"/survey/{token}").text
+    csrf = csrf_token(client, f"/survey/{token}")
+    invalid = client.post(f"/survey/{token}", data={"csrf_token": csrf, "understood": "04"})
+    assert invalid.status_code == 400 and 'id="understood-error"' in invalid.text
+    assert 'aria-invalid="true"' not in invalid.text  # the comment has no error
+    data = {"csrf_token": csrf, "understood": "3", "comment": "<i>mine</i>"}
+    assert client.post(f"/survey/{token}", data=data).status_code == 303
+    edit = client.get(f"/survey/{token}").text
+    assert ">\r\n&lt;i&gt;mine&lt;/i&gt;</textarea>" in edit and checked.format(2) in edit
+    assert "&lt;i&gt;mine" not in client.get(f"/survey/{invite(app, 'T-2')}").text
+
+
+def test_form_messages_in_the_page_language(app: Flask) -> None:
+    token = invite(app, locale="de")
+    client = app.test_client()
+    csrf = csrf_token(client, f"/survey/{token}")
+    page = client.post(
+        f"/survey/{token}",
+        data={"csrf_token": csrf, "understood": "4", "solved": "maybe"},
+        headers={"Accept-Language": "en"},
+    )
+    assert page.status_code == 400 and "Keine gültige Auswahl." in page.text
+
+
 def test_invalid_one_click_value_preselects_nothing(app: Flask) -> None:
     token = invite(app)
     page = app.test_client().get(f"/survey/{token}?understood=9&helped=x&bogus=1")
