@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,6 +43,7 @@ from ..errors import DeliveryError, SenderConfigurationError
 from ..models import Invitation, Response, metadata
 from ..rules import Status
 from ..survey import Survey
+from .ahead import BuildAhead
 from .message import Envelope, MessageBuilder, message_id
 from .report import SendReport
 from .retry import RetryPolicy
@@ -329,14 +330,14 @@ class Outbox:
         """
         report = SendReport(expired=self.expire(self.clock()))
         budget = limit if limit is not None else -1
-        with sender:
+        with sender, closing(BuildAhead(self.builder.prepare)) as ahead:
             for reminders in (False, True):
                 while budget != 0:
                     size = self.batch_size if budget < 0 else min(self.batch_size, budget)
                     claim_id, batch = self.claim(self.clock(), size, reminders=reminders)
                     if not batch:
                         break
-                    done = self._send_batch(sender, claim_id, batch, report, progress)
+                    done = self._send_batch(sender, claim_id, batch, report, progress, ahead)
                     budget = max(budget - done, 0) if budget > 0 else budget
                     if done < len(batch) or report.stopped:  # server down or lease ending
                         return report
@@ -349,6 +350,7 @@ class Outbox:
         batch: list[_Claimed],
         report: SendReport,
         progress: Progress | None,
+        ahead: BuildAhead,
     ) -> int:
         """Send one claimed batch; returns how many rows were dealt with."""
         reminders = batch[0].envelope.reminder
@@ -365,8 +367,12 @@ class Outbox:
                 if now >= deadline:
                     return done  # the lease ends soon: leave the rest to a later run
                 if item.envelope.invitation_id not in skip:
+                    following = next(
+                        (n for n in batch[index + 1 :] if n.envelope.invitation_id not in skip),
+                        None,
+                    )
                     try:
-                        outcome = self._send_one(sender, item, now, report)
+                        outcome = self._send_one(sender, item, now, report, ahead, following)
                     except SenderUnavailableError as e:
                         # Every row left would fail the same way: all retry later.
                         for rest in batch[index:]:
@@ -389,11 +395,21 @@ class Outbox:
         return done
 
     def _send_one(
-        self, sender: Sender, item: _Claimed, now: datetime, report: SendReport
+        self,
+        sender: Sender,
+        item: _Claimed,
+        now: datetime,
+        report: SendReport,
+        ahead: BuildAhead,
+        following: _Claimed | None,
     ) -> dict[str, Any]:
-        """Build and send one message; the values to store for its row."""
+        """Send one message (and build the ``following`` one meanwhile); the values to
+        store for its row."""
+        email = ahead.get(item.envelope, item.survey, now)
+        if following is not None:
+            ahead.start(following.envelope, following.survey, now)
         try:
-            sender.send(self.builder.prepare(item.envelope, item.survey, now))
+            sender.send(email)
         except (SenderConfigurationError, SenderUnavailableError):
             raise
         except DeliveryError as e:
