@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from contextlib import AbstractContextManager, closing
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,7 +43,6 @@ from ..errors import DeliveryError, SenderConfigurationError
 from ..models import Invitation, Response, metadata
 from ..rules import Status
 from ..survey import Survey
-from .ahead import BuildAhead
 from .message import Envelope, MessageBuilder, message_id
 from .report import SendReport
 from .retry import RetryPolicy
@@ -330,14 +329,14 @@ class Outbox:
         """
         report = SendReport(expired=self.expire(self.clock()))
         budget = limit if limit is not None else -1
-        with sender, closing(BuildAhead(self.builder.prepare)) as ahead:
+        with sender:
             for reminders in (False, True):
                 while budget != 0:
                     size = self.batch_size if budget < 0 else min(self.batch_size, budget)
                     claim_id, batch = self.claim(self.clock(), size, reminders=reminders)
                     if not batch:
                         break
-                    done = self._send_batch(sender, claim_id, batch, report, progress, ahead)
+                    done = self._send_batch(sender, claim_id, batch, report, progress)
                     budget = max(budget - done, 0) if budget > 0 else budget
                     if done < len(batch) or report.stopped:  # server down or lease ending
                         return report
@@ -350,7 +349,6 @@ class Outbox:
         batch: list[_Claimed],
         report: SendReport,
         progress: Progress | None,
-        ahead: BuildAhead,
     ) -> int:
         """Send one claimed batch; returns how many rows were dealt with."""
         reminders = batch[0].envelope.reminder
@@ -367,12 +365,8 @@ class Outbox:
                 if now >= deadline:
                     return done  # the lease ends soon: leave the rest to a later run
                 if item.envelope.invitation_id not in skip:
-                    following = next(
-                        (n for n in batch[index + 1 :] if n.envelope.invitation_id not in skip),
-                        None,
-                    )
                     try:
-                        outcome = self._send_one(sender, item, now, report, ahead, following)
+                        outcome = self._send_one(sender, item, now, report)
                     except SenderUnavailableError as e:
                         # Every row left would fail the same way: all retry later.
                         for rest in batch[index:]:
@@ -395,21 +389,11 @@ class Outbox:
         return done
 
     def _send_one(
-        self,
-        sender: Sender,
-        item: _Claimed,
-        now: datetime,
-        report: SendReport,
-        ahead: BuildAhead,
-        following: _Claimed | None,
+        self, sender: Sender, item: _Claimed, now: datetime, report: SendReport
     ) -> dict[str, Any]:
-        """Send one message (and build the ``following`` one meanwhile); the values to
-        store for its row."""
-        email = ahead.get(item.envelope, item.survey, now)
-        if following is not None:
-            ahead.start(following.envelope, following.survey, now)
+        """Build and send one message; the values to store for its row."""
         try:
-            sender.send(email)
+            sender.send(self.builder.prepare(item.envelope, item.survey, now))
         except (SenderConfigurationError, SenderUnavailableError):
             raise
         except DeliveryError as e:
