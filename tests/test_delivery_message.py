@@ -266,3 +266,16 @@ def test_everyday_emails_skip_the_email_package(monkeypatch: pytest.MonkeyPatch)
         for reminder in (False, True)
     ]
     assert [w.data for w in wires] == expected
+
+
+def test_a_host_template_that_transforms_values_is_rendered_for_every_email() -> None:
+    override = DictLoader({"csat/email/subject.en.txt": "Ticket {{ ticket_id|upper }}"})
+    builder = MessageBuilder(_settings(), SECRET, ChoiceLoader([override, default_loader()]))
+    survey = stock_survey("quick")
+    subjects = []
+    for ticket in ("inc-1", "inc-2"):
+        wire = builder.prepare(_envelope(ticket=ticket), survey, NOW)
+        subjects.append(
+            cast(EmailMessage, message_from_bytes(wire.data, policy=policy.default))["Subject"]
+        )
+    assert subjects == ["Ticket INC-1", "Ticket INC-2"]

@@ -27,6 +27,7 @@ from ..errors import ConfigurationError
 from ..links import one_click_url, survey_url, unsubscribe_url
 from ..survey import Question, Survey
 from ..tokens import derive_token
+from .skeleton import Skeletons
 from .wire import ALTERNATIVE, FIXED_HEADERS, POLICY, WireWriter
 
 if TYPE_CHECKING:
@@ -238,20 +239,35 @@ class MessageBuilder:
 
     def context(self, envelope: Envelope, survey: Survey, locale: str) -> dict[str, Any]:
         """What the templates see."""
-        base = self.settings.base_url
         token = derive_token(self.secret, envelope.nonce)
+        expires_on = format_date(envelope.expires_at, locale)
+        return self.template_context(
+            envelope.ticket_id, token, expires_on, envelope.reminder, survey, locale
+        )
+
+    def template_context(
+        self,
+        ticket_id: str,
+        token: str,
+        expires_on: str,
+        reminder: bool,
+        survey: Survey,
+        locale: str,
+    ) -> dict[str, Any]:
+        """:meth:`context` from the values that differ per email."""
+        base = self.settings.base_url
         question = survey.primary_question
         return {
             "locale": locale,
-            "reminder": envelope.reminder,
-            "ticket_id": envelope.ticket_id,
+            "reminder": reminder,
+            "ticket_id": ticket_id,
             "title": _text(survey.title, locale),
             "intro": _text(survey.intro, locale),
             "question": _text(question.text, locale),
             "buttons": buttons(question, locale, base, token),
             "survey_url": survey_url(base, token),
             "unsubscribe_url": unsubscribe_url(base, token),
-            "expires_on": format_date(envelope.expires_at, locale),
+            "expires_on": expires_on,
             "sender_name": self.sender.display_name,
         }
 
@@ -259,7 +275,7 @@ class MessageBuilder:
         """Render template ``csat/email/<name>``."""
         return self.environment.get_template(f"csat/email/{name}").render(context)
 
-    def _texts(self, locale: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    def texts(self, locale: str, context: dict[str, Any]) -> tuple[str, str, str]:
         """The rendered subject, plain text and HTML."""
         subject = " ".join(self.render(f"subject.{locale}.txt", context).split())
         plain = self.render(f"invitation.{locale}.txt", context)
@@ -270,7 +286,7 @@ class MessageBuilder:
         """The complete email for ``envelope``, dated ``now``."""
         locale = self.locale_for(survey, envelope.locale)
         context = self.context(envelope, survey, locale)
-        return self._message(envelope, locale, context, self._texts(locale, context), now)
+        return self._message(envelope, locale, context, self.texts(locale, context), now)
 
     def _message(
         self,
@@ -332,8 +348,16 @@ class MessageBuilder:
         (a test checks this). Other messages take that slower path.
         """
         locale = self.locale_for(survey, envelope.locale)
-        context = self.context(envelope, survey, locale)
-        texts = self._texts(locale, context)
+        token = derive_token(self.secret, envelope.nonce)
+        expires_on = format_date(envelope.expires_at, locale)
+        if self._skeletons is not None:
+            texts = self._skeletons.texts(envelope, survey, locale, token, expires_on)
+        else:
+            context = self.template_context(
+                envelope.ticket_id, token, expires_on, envelope.reminder, survey, locale
+            )
+            texts = self.texts(locale, context)
+        unsubscribe = unsubscribe_url(self.settings.base_url, token)
         subject, plain, html = texts
         mid = message_id(
             envelope.invitation_id, envelope.nonce, self.domain, reminder=envelope.reminder
@@ -343,13 +367,22 @@ class MessageBuilder:
             original = message_id(envelope.invitation_id, envelope.nonce, self.domain)
         data = self._wire.data(
             subject=subject, recipient=envelope.email, date=format_datetime(now), message_id=mid,
-            original_id=original, unsubscribe_url=context["unsubscribe_url"],
+            original_id=original, unsubscribe_url=unsubscribe,
             locale=locale, plain=plain, html=html,
         )  # fmt: skip
         if data is not None:
             return OutgoingEmail(None, self.sender.addr_spec, envelope.email, data, mid)
+        context = self.context(envelope, survey, locale)
         message = self._message(envelope, locale, context, texts, now)
         return OutgoingEmail(message, self.sender.addr_spec, envelope.email, message.as_bytes())
+
+    @cached_property
+    def _skeletons(self) -> Skeletons | None:
+        # Only csat's own templates: they use these values as they are (a host's
+        # template might test or transform them).
+        if self._loader is not None:
+            return None
+        return Skeletons(self)
 
     @cached_property
     def _wire(self) -> WireWriter:
