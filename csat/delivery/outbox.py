@@ -29,6 +29,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, func, or_, select, text, update
@@ -264,31 +265,19 @@ class Outbox:
                 # A crash may lose the last marks; their rows are then sent again
                 # with the same Message-ID, as after a sender crash.
                 session.execute(_SYNC_OFF)
+            connection = session.connection()
             groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            guard = {"b_claim": claim_id, "b_expected": expected}
             for invitation_id, values in marks:
                 key = tuple(sorted(values))
-                groups.setdefault(key, []).append({"b_id": invitation_id, **values})
+                groups.setdefault(key, []).append({"b_id": invitation_id, **guard, **values})
             for keys, rows in groups.items():
-                statement = (
-                    _INVITATIONS.update()
-                    .where(
-                        _INVITATIONS.c.id == bindparam("b_id"),
-                        _INVITATIONS.c.claim_id == claim_id,
-                        _INVITATIONS.c.status == expected,  # not if cancelled meanwhile
-                    )
-                    .values({key: bindparam(key) for key in keys})
-                )
-                session.connection().execute(statement, rows)
+                connection.execute(_mark_statement(keys), rows)
             marks.clear()
             if not upcoming:
                 return set()
             ids = [item.envelope.invitation_id for item in upcoming]
-            if reminders:
-                answered = exists().where(Response.invitation_id == Invitation.id)
-                gone = or_(Invitation.status != Status.SENT.value, answered)
-            else:
-                gone = Invitation.status != Status.PENDING.value
-            skip = set(session.scalars(select(Invitation.id).where(Invitation.id.in_(ids), gone)))
+            skip = set(connection.execute(_GONE[reminders], {"ids": ids}).scalars())
             if skip:
                 session.execute(
                     update(Invitation)
@@ -406,3 +395,35 @@ class Outbox:
 
 
 _SYNC_OFF = text("SET LOCAL synchronous_commit = off")
+
+
+@lru_cache(maxsize=32)
+def _mark_statement(keys: tuple[str, ...]) -> Any:
+    """UPDATE of the columns ``keys`` for one row (``b_id``), guarded by its claim
+    (``b_claim``) and status (``b_expected``): made once per set of columns."""
+    return (
+        _INVITATIONS.update()
+        .where(
+            _INVITATIONS.c.id == bindparam("b_id"),
+            _INVITATIONS.c.claim_id == bindparam("b_claim"),
+            _INVITATIONS.c.status == bindparam("b_expected"),  # not if cancelled meanwhile
+        )
+        .values({key: bindparam(key) for key in keys})
+    )
+
+
+_UPCOMING = _INVITATIONS.c.id.in_(bindparam("ids", expanding=True))
+#: Ids of upcoming rows not to send any more: an invitation cancelled (or no
+#: longer pending), a reminder answered or no longer due to a sent invitation.
+_GONE = {
+    False: select(_INVITATIONS.c.id).where(
+        _UPCOMING, _INVITATIONS.c.status != Status.PENDING.value
+    ),
+    True: select(_INVITATIONS.c.id).where(
+        _UPCOMING,
+        or_(
+            _INVITATIONS.c.status != Status.SENT.value,
+            exists().where(Response.invitation_id == _INVITATIONS.c.id),
+        ),
+    ),
+}
