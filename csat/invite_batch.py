@@ -3,9 +3,12 @@
 All requests are validated first (an address, its hash and its exclusion are
 worked out once per batch, however often the customer appears). Then they are
 decided in order of due time, in chunks of :data:`csat.invites.CHUNK_SIZE`:
-per chunk one look-up each for existing invitations, opt-outs and cooldowns,
-and one executemany insert. The rules are :func:`csat.rules.decide`, exactly
-as for ``invite``.
+per chunk one look-up each for existing invitations and cooldowns (opt-outs,
+when there are few, are read once per batch). The rules are
+:func:`csat.rules.decide`, exactly as for ``invite``. The decided rows are
+inserted with one executemany per :data:`INSERT_SIZE` rows, in the caller's
+order (and before a ticket met twice, or a stored one decided again, goes the
+one-at-a-time way of ``invite``).
 
 The new rows' ids are known without reading them back: PostgreSQL hands out
 its sequence's next values, and SQLite continues after the largest id (the
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
@@ -33,6 +36,14 @@ _EXISTING = (
     Invitation.id, Invitation.survey_key, Invitation.ticket_id, Invitation.reason,
     Invitation.status, Invitation.due_at, Invitation.nonce,
 )  # fmt: skip
+#: Decided rows held (about 1 KB each) before they are inserted with one
+#: executemany, in the caller's order: decisions go in due order, but rows
+#: inserted in the order they came (usually the ticket order) keep the unique
+#: (survey, ticket) index growing at its end, which halves SQLite's insert time.
+#: Look-ups go by CHUNK_SIZE rows.
+INSERT_SIZE = 100_000
+#: Up to this many opt-outs are read once per batch instead of per chunk.
+ALL_OPT_OUTS = 20_000
 _COOLDOWN_STATUSES = frozenset(status.value for status in COOLDOWN_STATUSES)
 _PG_IDS = text(
     "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)"
@@ -50,47 +61,76 @@ def invite_many(
     prepared = [inviter.prepare(r, i, memo) for i, r in enumerate(requests, start=1)]
     for key in {p.survey_key for p in prepared}:
         inviter.catalog.ensure_stored(session, memo.survey(key), now)
-    results: dict[int, invites.InviteResult] = {}
     # Earliest due first, so the intra-batch cooldown keeps the first survey.
     ordered = sorted(prepared, key=lambda p: (p.due_at, p.index))
-    claimed: dict[str, list[datetime]] = {}
+    batch = _Batch(inviter, session, now)
     size = invites.CHUNK_SIZE
     for start in range(0, len(ordered), size):
-        _invite_chunk(inviter, session, ordered[start : start + size], claimed, now, results)
-    return [results[p.index] for p in prepared]
+        _invite_chunk(batch, ordered[start : start + size])
+    batch.insert()
+    return [batch.results[p.index] for p in prepared]
 
 
-def _invite_chunk(
-    inviter: invites.Inviter,
-    session: Session,
-    chunk: Sequence[invites._Prepared],
-    claimed: dict[str, list[datetime]],
-    now: datetime,
-    results: dict[int, invites.InviteResult],
-) -> None:
+class _Batch:
+    """The state of one ``invite_many`` call across its chunks."""
+
+    def __init__(self, inviter: invites.Inviter, session: Session, now: datetime) -> None:
+        self.inviter = inviter
+        self.session = session
+        self.now = now
+        self.results: dict[int, invites.InviteResult] = {}
+        #: Due times of the surveys each customer gets (stored or in this batch).
+        self.claimed: dict[str, list[datetime]] = {}
+        #: (survey, ticket) pairs decided in this batch.
+        self.seen: set[tuple[str, str]] = set()
+        #: Decided rows not inserted yet (inserted every INSERT_SIZE rows).
+        self.new: list[tuple[invites._Prepared, Reason]] = []
+        self._all_opt_outs: frozenset[str] | Literal[False] | None = None
+
+    def opted_out(self, customers: set[str]) -> set[str]:
+        """Which of ``customers`` opted out (all opt-outs read once when there are few)."""
+        if self._all_opt_outs is None:
+            count = self.session.scalar(select(func.count()).select_from(OptOut))
+            if count is not None and count <= ALL_OPT_OUTS:
+                self._all_opt_outs = frozenset(self.session.scalars(select(OptOut.customer_hash)))
+            else:
+                self._all_opt_outs = False
+        if self._all_opt_outs is False:
+            return _opted_out(self.session, customers)
+        return customers & self._all_opt_outs
+
+    def insert(self) -> None:
+        """Insert the rows decided so far."""
+        if self.new:
+            self.new.sort(key=lambda decided: decided[0].index)  # see INSERT_SIZE
+            _insert(self.inviter, self.session, self.new, self.now, self.results)
+            self.new = []
+
+
+def _invite_chunk(batch: _Batch, chunk: Sequence[invites._Prepared]) -> None:
+    inviter, session, now, claimed = batch.inviter, batch.session, batch.now, batch.claimed
     existing = _existing(session, chunk)
     customers = {p.customer for p in chunk if p.customer is not None}
-    opted_out = _opted_out(session, customers)
+    opted_out = batch.opted_out(customers)
     cooldown = inviter.settings.cooldown
     if cooldown > timedelta(0):
         _load_cooldowns(inviter, session, chunk, customers, claimed)
     rate = inviter.settings.sampling_rate
-    new: list[tuple[invites._Prepared, Reason]] = []
-    seen: set[tuple[str, str]] = set()
+    seen = batch.seen
     later: list[invites._Prepared] = []
     for p in chunk:
         pair = (p.survey_key, p.request.ticket_id)
         stored = existing.get(pair)
         if stored is not None and not inviter.reactivatable(stored.status, stored.reason):
             token = derive_token(inviter.secret, stored.nonce)
-            results[p.index] = inviter.make_result(
+            batch.results[p.index] = inviter.make_result(
                 stored.id, stored.ticket_id, stored.survey_key, stored.reason, stored.status,
                 stored.due_at, token, created=False,
             )  # fmt: skip
             continue
         if stored is not None or pair in seen:
             # Rare paths (reactivation, a ticket twice in one batch): one at a
-            # time, after this chunk's rows are inserted.
+            # time, after the rows decided so far are inserted.
             later.append(p)
             continue
         seen.add(pair)
@@ -105,11 +145,11 @@ def _invite_chunk(
         reason = decide(facts, sampling_rate=rate, due_at=p.due_at, now=now)
         if customer is not None and reason.decision is not Decision.SKIP:
             claimed.setdefault(customer, []).append(p.due_at)
-        new.append((p, reason))
-    if new:
-        _insert(inviter, session, new, now, results)
+        batch.new.append((p, reason))
+    if later or len(batch.new) >= INSERT_SIZE:
+        batch.insert()
     for p in later:
-        results[p.index] = inviter.invite_one(session, p.request, now)
+        batch.results[p.index] = inviter.invite_one(session, p.request, now)
 
 
 def _insert(

@@ -216,8 +216,8 @@ class Inviter:
         *,
         created: bool,
     ) -> InviteResult:
-        reason = Reason(reason_value)
-        status = Status(status_value)
+        reason = reason_value if isinstance(reason_value, Reason) else Reason(reason_value)
+        status = status_value if isinstance(status_value, Status) else Status(status_value)
         shown = None if status is Status.SKIPPED else token
         return InviteResult(
             invitation_id=invitation_id,

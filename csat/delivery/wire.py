@@ -84,6 +84,8 @@ POLICY = _Policy(linesep="\r\n", header_factory=_HeaderClasses())
 
 def _crlf(payload: bytes) -> bytes:
     """Line ends as the generator writes them (``_write_lines``)."""
+    if b"\r" not in payload:  # the usual case: the same, faster
+        return payload.replace(b"\n", CRLF)
     return CRLF.join(_NLCRE.split(payload))
 
 
