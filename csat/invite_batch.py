@@ -19,11 +19,11 @@ back by (survey, ticket) after the insert.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import String, any_, func, insert, literal, select, text
 from sqlalchemy.orm import Session
 
 from . import invites
@@ -200,10 +200,20 @@ def _read_ids(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     for key in {row["survey_key"] for row in rows}:
         tickets = [row["ticket_id"] for row in rows if row["survey_key"] == key]
         query = select(Invitation.ticket_id, Invitation.id).where(
-            Invitation.survey_key == key, Invitation.ticket_id.in_(tickets)
+            Invitation.survey_key == key, _among(session, Invitation.ticket_id, tickets)
         )
         ids.update(((key, ticket), id_) for ticket, id_ in session.execute(query))
     return [ids[(row["survey_key"], row["ticket_id"])] for row in rows]
+
+
+def _among(session: Session, column: Any, values: Collection[str]) -> Any:
+    """``column IN values``; on PostgreSQL ``column = ANY(array)``: one parameter
+    instead of hundreds, so the statement is far cheaper to send and plan."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY  # only when needed: import time
+
+        return column == any_(literal(list(values), ARRAY(String)))
+    return column.in_(values)
 
 
 def _existing(session: Session, chunk: Sequence[invites._Prepared]) -> dict[tuple[str, str], Any]:
@@ -212,7 +222,7 @@ def _existing(session: Session, chunk: Sequence[invites._Prepared]) -> dict[tupl
     for key in {p.survey_key for p in chunk}:
         tickets = [p.request.ticket_id for p in chunk if p.survey_key == key]
         query = select(*_EXISTING).where(
-            Invitation.survey_key == key, Invitation.ticket_id.in_(tickets)
+            Invitation.survey_key == key, _among(session, Invitation.ticket_id, tickets)
         )
         for row in session.execute(query):
             existing[(row.survey_key, row.ticket_id)] = row
@@ -222,7 +232,7 @@ def _existing(session: Session, chunk: Sequence[invites._Prepared]) -> dict[tupl
 def _opted_out(session: Session, customers: set[str]) -> set[str]:
     if not customers:
         return set()
-    query = select(OptOut.customer_hash).where(OptOut.customer_hash.in_(customers))
+    query = select(OptOut.customer_hash).where(_among(session, OptOut.customer_hash, customers))
     return set(session.scalars(query))
 
 
@@ -243,7 +253,7 @@ def _load_cooldowns(
     # instead of looking up these customers.
     rows = session.execute(
         select(Invitation.customer_hash, Invitation.due_at, Invitation.status).where(
-            Invitation.customer_hash.in_(customers),
+            _among(session, Invitation.customer_hash, customers),
             Invitation.due_at > low,
             Invitation.due_at < high,
         )
