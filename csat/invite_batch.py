@@ -184,7 +184,9 @@ def _next_ids(session: Session, count: int) -> list[int] | None:
     """Ids for ``count`` new rows, reserved before the insert; ``None`` where not possible."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        reserved = session.scalars(_PG_IDS, {"table": _TABLE.name, "count": count})
+        reserved = list(session.scalars(_PG_IDS, {"table": _TABLE.name, "count": count}))
+        if None in reserved:  # no sequence behind the id column: read them back
+            return None
         return sorted(int(id_) for id_ in reserved)
     if dialect == "sqlite":
         # Safe only under the write lock that csat's write transactions take at BEGIN.
