@@ -150,7 +150,6 @@ class Inviter:
         ``memo`` (``invite_many``) remembers what repeats within one batch: the
         names already validated, the surveys, and each address's checks and hash.
         """
-        where = "" if index == 0 else f"row {index}: "
         try:
             _text(request.ticket_id, "ticket_id", remember=False)
             _text(request.agent, "agent")
@@ -162,11 +161,12 @@ class Inviter:
             key = request.survey or self.settings.default_survey
             survey = self.catalog.get(key) if memo is None else memo.survey(key)
         except InvalidInputError as e:
-            if not where:
+            if index == 0:
                 raise
-            raise InvalidInputError(e.field, f"{where}{e}") from e
+            raise InvalidInputError(e.field, f"row {index}: {e}") from e
         locale = request.locale or self.settings.default_locale
         if locale not in survey.locales:
+            where = "" if index == 0 else f"row {index}: "
             raise InvalidInputError("locale", f"{where}{locale!r} not in {survey.locales}")
         raw = request.email
         checked = None if memo is None or not isinstance(raw, str) else memo.addresses.get(raw)
