@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from fnmatch import fnmatchcase
-from functools import cache
+from functools import cache, lru_cache
 
 from .errors import InvalidAddressError
 
@@ -40,11 +40,17 @@ def _everyday(candidate: str) -> str | None:
     if len(local) > 64:
         return None
     domain = domain.lower()
-    labels = domain.split(".")
-    special = _special_use()
-    if any(".".join(labels[i:]) in special for i in range(len(labels))):
+    if _is_special_use(domain):
         return None
     return f"{local}@{domain}".lower()
+
+
+@lru_cache(maxsize=4096)
+def _is_special_use(domain: str) -> bool:
+    """True if ``domain`` is or lies under a special-use domain (``localhost``, ...)."""
+    labels = domain.split(".")
+    special = _special_use()
+    return any(".".join(labels[i:]) in special for i in range(len(labels)))
 
 
 def normalize_address(address: object) -> str:

@@ -26,6 +26,8 @@ def ensure_aware(value: datetime, field: str) -> datetime:
 
     :raises NaiveDatetimeError: ``value`` has no timezone.
     """
+    if value.tzinfo is UTC:  # the usual case: already what is returned
+        return value
     if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
         raise NaiveDatetimeError(field)
     return value.astimezone(UTC)

@@ -8,12 +8,12 @@ inserts rows in chunks, never with a database round trip per row.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .addresses import is_excluded, normalize_address
@@ -22,7 +22,7 @@ from .clock import ensure_aware
 from .config import Settings
 from .errors import InvalidAddressError, InvalidInputError
 from .links import survey_url
-from .models import Invitation, OptOut, metadata
+from .models import Invitation, OptOut
 from .rules import (
     COOLDOWN_STATUSES,
     Decision,
@@ -33,6 +33,7 @@ from .rules import (
     due_time,
     status_for,
 )
+from .survey import Survey
 from .tokens import customer_hash, derive_token, new_nonce, sample_fraction, token_hash
 
 CHANNELS = ("ticket", "phone", "chat")
@@ -94,7 +95,26 @@ class _Prepared:
     excluded: bool
 
 
-def _text(value: object, field: str, *, optional: bool = False, limit: int = 255) -> str | None:
+@dataclass
+class PrepareMemo:
+    """What :meth:`Inviter.prepare` remembers within one ``invite_many`` call."""
+
+    catalog: SurveyCatalog
+    surveys: dict[str, Survey] = field(default_factory=dict)
+    #: Raw address -> (normalised address or None, customer hash, excluded).
+    addresses: dict[str, tuple[str | None, str | None, bool]] = field(default_factory=dict)
+
+    def survey(self, key: str) -> Survey:
+        """The current survey for ``key``, looked up once per batch."""
+        survey = self.surveys.get(key)
+        if survey is None:
+            survey = self.surveys[key] = self.catalog.get(key)
+        return survey
+
+
+def _text(
+    value: object, field: str, *, optional: bool = False, limit: int = 255, remember: bool = True
+) -> str | None:
     if value is None and optional:
         return None
     if isinstance(value, str) and value in _VALID_NAMES:  # names repeat in every import
@@ -105,7 +125,7 @@ def _text(value: object, field: str, *, optional: bool = False, limit: int = 255
         raise InvalidInputError(field, f"must be at most {limit} characters")
     if _CONTROL.search(value):
         raise InvalidInputError(field, "must not contain control characters")
-    if len(_VALID_NAMES) < 4096:
+    if remember and len(_VALID_NAMES) < 4096:  # not ticket ids: they never repeat
         _VALID_NAMES.add(value)
     return value
 
@@ -122,29 +142,39 @@ class Inviter:
         """The survey URL for ``token``."""
         return survey_url(self.settings.base_url, token)
 
-    def prepare(self, request: InviteRequest, index: int = 0) -> _Prepared:
-        """Validate one request; an invalid address is a rule outcome, not an error."""
-        where = "" if index == 0 else f"row {index}: "
+    def prepare(
+        self, request: InviteRequest, index: int = 0, memo: PrepareMemo | None = None
+    ) -> _Prepared:
+        """Validate one request; an invalid address is a rule outcome, not an error.
+
+        ``memo`` (``invite_many``) remembers what repeats within one batch: the
+        names already validated, the surveys, and each address's checks and hash.
+        """
         try:
-            _text(request.ticket_id, "ticket_id")
+            _text(request.ticket_id, "ticket_id", remember=False)
             _text(request.agent, "agent")
             _text(request.team, "team")
             _text(request.category, "category", optional=True)
             if request.channel not in CHANNELS:
                 raise InvalidInputError("channel", f"must be one of {', '.join(CHANNELS)}")
             resolved = ensure_aware(request.resolved_at, "resolved_at")
-            survey = self.catalog.get(request.survey or self.settings.default_survey)
+            key = request.survey or self.settings.default_survey
+            survey = self.catalog.get(key) if memo is None else memo.survey(key)
         except InvalidInputError as e:
-            if not where:
+            if index == 0:
                 raise
-            raise InvalidInputError(e.field, f"{where}{e}") from e
+            raise InvalidInputError(e.field, f"row {index}: {e}") from e
         locale = request.locale or self.settings.default_locale
         if locale not in survey.locales:
+            where = "" if index == 0 else f"row {index}: "
             raise InvalidInputError("locale", f"{where}{locale!r} not in {survey.locales}")
-        try:
-            email: str | None = normalize_address(request.email)
-        except InvalidAddressError:
-            email = None
+        raw = request.email
+        checked = None if memo is None or not isinstance(raw, str) else memo.addresses.get(raw)
+        if checked is None:
+            checked = self.check_address(raw)
+            if memo is not None and isinstance(raw, str):
+                memo.addresses[raw] = checked
+        email, customer, excluded = checked
         return _Prepared(
             index=index,
             request=request,
@@ -154,18 +184,27 @@ class Inviter:
             resolved_at=resolved,
             due_at=due_time(resolved, self.settings.delay),
             email=email,
-            customer=None if email is None else customer_hash(self.secret, email),
-            excluded=email is not None and is_excluded(email, self.settings.exclude_addresses),
+            customer=customer,
+            excluded=excluded,
         )
+
+    def check_address(self, address: object) -> tuple[str | None, str | None, bool]:
+        """An address's normalised form, customer hash and exclusion (``None`` if invalid)."""
+        try:
+            email = normalize_address(address)
+        except InvalidAddressError:
+            return None, None, False
+        excluded = is_excluded(email, self.settings.exclude_addresses)
+        return email, customer_hash(self.secret, email), excluded
 
     def result(self, row: Invitation, *, created: bool) -> InviteResult:
         """The result for a stored invitation row."""
-        return self._result(
+        return self.make_result(
             row.id, row.ticket_id, row.survey_key, row.reason, row.status, row.due_at,
             derive_token(self.secret, row.nonce), created=created,
         )  # fmt: skip
 
-    def _result(
+    def make_result(
         self,
         invitation_id: int,
         ticket_id: str,
@@ -177,8 +216,8 @@ class Inviter:
         *,
         created: bool,
     ) -> InviteResult:
-        reason = Reason(reason_value)
-        status = Status(status_value)
+        reason = reason_value if isinstance(reason_value, Reason) else Reason(reason_value)
+        status = status_value if isinstance(status_value, Status) else Status(status_value)
         shown = None if status is Status.SKIPPED else token
         return InviteResult(
             invitation_id=invitation_id,
@@ -206,9 +245,12 @@ class Inviter:
             in_cooldown=in_cooldown,
         )
 
-    def row_values(self, p: _Prepared, reason: Reason, now: datetime) -> tuple[dict[str, Any], str]:
-        """Column values of a new invitation row, and its token."""
-        nonce = new_nonce()
+    def row_values(
+        self, p: _Prepared, reason: Reason, now: datetime, nonce: str | None = None
+    ) -> tuple[dict[str, Any], str]:
+        """Column values of a new invitation row, and its token (``nonce``: a fresh one)."""
+        if nonce is None:
+            nonce = new_nonce()
         token = derive_token(self.secret, nonce)
         keep_address = reason is not Reason.INVALID_ADDRESS
         return {
@@ -233,10 +275,6 @@ class Inviter:
             "attempts": 0,
         }, token
 
-    def _cooldown_window(self, due_at: datetime) -> tuple[datetime, datetime]:
-        cooldown = self.settings.cooldown
-        return due_at - cooldown, due_at + cooldown
-
     # -- one -------------------------------------------------------------------
 
     def invite_one(self, session: Session, request: InviteRequest, now: datetime) -> InviteResult:
@@ -248,12 +286,12 @@ class Inviter:
                 Invitation.ticket_id == request.ticket_id,
             )
         ).one_or_none()
-        if existing is not None and not self._reactivatable(existing):
+        if existing is not None and not self.reactivatable(existing.status, existing.reason):
             return self.result(existing, created=False)
         opted_out = p.customer is not None and session.get(OptOut, p.customer) is not None
         in_cooldown = False
         if p.customer is not None and self.settings.cooldown > timedelta(0):
-            low, high = self._cooldown_window(p.due_at)
+            low, high = self.cooldown_window(p.due_at)
             query = select(Invitation.id).where(
                 Invitation.customer_hash == p.customer,
                 Invitation.status.in_(COOLDOWN_STATUSES),
@@ -284,12 +322,12 @@ class Inviter:
         return self.result(row, created=True)
 
     @staticmethod
-    def _reactivatable(row: Invitation) -> bool:
+    def reactivatable(status: str, reason: str) -> bool:
         """Rows a later call decides again: a reopened ticket resolved again, or
         an address that was invalid (a typo must not block the ticket's survey)."""
-        if row.status == Status.CANCELLED:
-            return row.reason == Reason.REOPENED
-        return row.status == Status.SKIPPED and row.reason == Reason.INVALID_ADDRESS
+        if status == Status.CANCELLED:
+            return reason == Reason.REOPENED
+        return status == Status.SKIPPED and reason == Reason.INVALID_ADDRESS
 
     # -- many ------------------------------------------------------------------
 
@@ -299,127 +337,14 @@ class Inviter:
         """Invite for many tickets, set-based; results in the order given.
 
         Every request is validated before anything is written: one invalid
-        request raises :class:`InvalidInputError` naming its row.
+        request raises :class:`InvalidInputError` naming its row. See
+        :mod:`csat.invite_batch`.
         """
-        prepared = [self.prepare(r, i) for i, r in enumerate(requests, start=1)]
-        for key in {p.survey_key for p in prepared}:
-            self.catalog.ensure_stored(session, self.catalog.get(key), now)
-        results: dict[int, InviteResult] = {}
-        # Earliest due first, so the intra-batch cooldown keeps the first survey.
-        ordered = sorted(prepared, key=lambda p: (p.due_at, p.index))
-        claimed: dict[str, list[datetime]] = {}
-        for chunk in _chunks(ordered, CHUNK_SIZE):
-            results.update(self._invite_chunk(session, chunk, claimed, now))
-        return [results[p.index] for p in prepared]
+        from .invite_batch import invite_many
 
-    def _invite_chunk(
-        self,
-        session: Session,
-        chunk: Sequence[_Prepared],
-        claimed: dict[str, list[datetime]],
-        now: datetime,
-    ) -> dict[int, InviteResult]:
-        results: dict[int, InviteResult] = {}
-        existing: dict[tuple[str, str], Invitation] = {}
-        for key in {p.survey_key for p in chunk}:
-            tickets = [p.request.ticket_id for p in chunk if p.survey_key == key]
-            for row in session.scalars(
-                select(Invitation).where(
-                    Invitation.survey_key == key, Invitation.ticket_id.in_(tickets)
-                )
-            ):
-                existing[(row.survey_key, row.ticket_id)] = row
-        customers = {p.customer for p in chunk if p.customer is not None}
-        opted_out = set(
-            session.scalars(select(OptOut.customer_hash).where(OptOut.customer_hash.in_(customers)))
-        )
-        self._load_cooldowns(session, chunk, customers, claimed)
-        new_rows: list[dict[str, Any]] = []
-        new: dict[int, tuple[dict[str, Any], str]] = {}
-        seen: set[tuple[str, str]] = set()
-        later: list[_Prepared] = []
-        for p in chunk:
-            pair = (p.survey_key, p.request.ticket_id)
-            stored = existing.get(pair)
-            if stored is not None and not self._reactivatable(stored):
-                results[p.index] = self.result(stored, created=False)
-                continue
-            if stored is not None or pair in seen:
-                # Rare paths (reactivation, a ticket twice in one batch): one at a
-                # time, after this chunk's rows are inserted.
-                later.append(p)
-                continue
-            seen.add(pair)
-            in_cooldown = p.customer is not None and self._in_cooldown(p, claimed)
-            reason = decide(
-                self.facts(p, opted_out=p.customer in opted_out, in_cooldown=in_cooldown),
-                sampling_rate=self.settings.sampling_rate,
-                due_at=p.due_at,
-                now=now,
-            )
-            if p.customer is not None and reason.decision is not Decision.SKIP:
-                claimed.setdefault(p.customer, []).append(p.due_at)
-            values, token = self.row_values(p, reason, now)
-            new_rows.append(values)
-            new[p.index] = (values, token)
-        if new_rows:
-            # A plain executemany (the driver's fast path), then the new ids by key:
-            # cheaper than INSERT ... RETURNING in order on every database.
-            session.execute(insert(metadata.tables[Invitation.__tablename__]), new_rows)
-            ids = self._ids(session, [values for values, _ in new.values()])
-            for index, (v, token) in new.items():
-                results[index] = self._result(
-                    ids[(v["survey_key"], v["ticket_id"])], v["ticket_id"], v["survey_key"],
-                    v["reason"], v["status"], v["due_at"], token, created=True,
-                )  # fmt: skip
-        for p in later:
-            results[p.index] = self.invite_one(session, p.request, now)
-        return results
+        return invite_many(self, session, requests, now)
 
-    @staticmethod
-    def _ids(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
-        """Ids of just-inserted rows by (survey key, ticket id)."""
-        ids: dict[tuple[str, str], int] = {}
-        for key in {row["survey_key"] for row in rows}:
-            tickets = [row["ticket_id"] for row in rows if row["survey_key"] == key]
-            query = select(Invitation.ticket_id, Invitation.id).where(
-                Invitation.survey_key == key, Invitation.ticket_id.in_(tickets)
-            )
-            ids.update(((key, ticket), id_) for ticket, id_ in session.execute(query))
-        return ids
-
-    def _load_cooldowns(
-        self,
-        session: Session,
-        chunk: Sequence[_Prepared],
-        customers: set[str],
-        claimed: dict[str, list[datetime]],
-    ) -> None:
-        """Add stored invitations that start a cooldown for these customers."""
-        if not customers or self.settings.cooldown <= timedelta(0):
-            return
-        low, _ = self._cooldown_window(min(p.due_at for p in chunk))
-        _, high = self._cooldown_window(max(p.due_at for p in chunk))
-        rows = session.execute(
-            select(Invitation.customer_hash, Invitation.due_at).where(
-                Invitation.customer_hash.in_(customers),
-                Invitation.status.in_(COOLDOWN_STATUSES),
-                Invitation.due_at > low,
-                Invitation.due_at < high,
-            )
-        )
-        for customer, due_at in rows:  # duplicates of known times are harmless
-            if customer is not None:
-                claimed.setdefault(customer, []).append(due_at)
-
-    def _in_cooldown(self, p: _Prepared, claimed: dict[str, list[datetime]]) -> bool:
-        """True if another survey for the same customer is due too close to ``p``."""
-        if p.customer is None or self.settings.cooldown <= timedelta(0):
-            return False
-        low, high = self._cooldown_window(p.due_at)
-        return any(low < t < high for t in claimed.get(p.customer, ()))
-
-
-def _chunks(items: Sequence[_Prepared], size: int) -> Iterator[Sequence[_Prepared]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+    def cooldown_window(self, due_at: datetime) -> tuple[datetime, datetime]:
+        """Due times of other surveys that put one due at ``due_at`` in cooldown (open)."""
+        cooldown = self.settings.cooldown
+        return due_at - cooldown, due_at + cooldown

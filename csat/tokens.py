@@ -41,6 +41,12 @@ def new_nonce() -> str:
     return secrets.token_hex(NONCE_BYTES)
 
 
+def new_nonces(count: int) -> list[str]:
+    """``count`` fresh random nonces (hex), from one call to the system's CSPRNG."""
+    pool = secrets.token_bytes(NONCE_BYTES * count)
+    return [pool[i : i + NONCE_BYTES].hex() for i in range(0, len(pool), NONCE_BYTES)]
+
+
 def derive_token(secret: bytes, nonce: str) -> str:
     """The survey token for ``nonce`` under ``secret``."""
     digest = _mac(secret, _TOKEN_CONTEXT + bytes.fromhex(nonce))

@@ -197,3 +197,85 @@ def test_dates_read_naturally() -> None:
     day = datetime(2026, 3, 2, tzinfo=UTC)
     assert format_date(day, "en") == "2 March 2026"
     assert format_date(day, "de") == "2. März 2026"
+
+
+_WIRE_CASES = [
+    {},
+    {"locale": "de"},
+    {"reminder": True},
+    {"locale": "de", "reminder": True, "mail_reply_to": "Helpdesk <helpdesk@example.com>"},
+    {"ticket": '<b>T&1</b> (x) \\ "q" ;,'},
+    {"ticket": "Störung-17"},
+    {"ticket": "=?utf-8?q?caf=C3=A9?="},
+    {"ticket": "T" * 90},
+    {"ticket": "two  spaces\tand tab"},
+    {"ticket": "W" + " word" * 14},
+    {"email": "o'brien+tag@example.com"},
+    {"email": "Kim@Example.COM"},
+    {"email": "jürgen@example.de"},
+    {"base_url": "https://" + "x" * 70 + ".example.com/survey"},
+    {"base_url": "https://help.example.com/s?a=1"},
+    {"base_url": "https://hélp.example.com/survey"},
+    {"mail_from": "support@example.com"},
+    {"mail_from": "Ünicode Support <support@example.com>"},
+    {"survey": "quick", "locale": "de"},
+]
+
+
+@pytest.mark.parametrize("case", _WIRE_CASES, ids=lambda case: ",".join(case) or "plain")
+def test_wire_form_is_byte_for_byte_what_the_email_package_writes(case: dict[str, object]) -> None:
+    case = dict(case)
+    settings = {k: case.pop(k) for k in ("mail_reply_to", "base_url", "mail_from") if k in case}
+    survey = stock_survey(str(case.pop("survey", "post_ticket")))
+    email = str(case.pop("email", "kim.muster@example.com"))
+    envelope = _envelope(**case)  # type: ignore[arg-type]
+    envelope = Envelope(
+        envelope.invitation_id, envelope.ticket_id, email, envelope.locale, envelope.nonce,
+        envelope.expires_at, envelope.reminder,
+    )  # fmt: skip
+    builder = MessageBuilder(_settings(**settings), SECRET)
+    for _ in range(2):  # the second time with the header shapes remembered
+        wire = builder.prepare(envelope, survey, NOW)
+        built = builder.build(envelope, survey, NOW)
+        assert wire.data == built.as_bytes()
+        assert wire.message_id == str(built["Message-ID"])
+        # .message (parsed from the wire form when that was written directly)
+        assert [(k, str(v).strip()) for k, v in wire.message.items()] == [
+            (k, str(v)) for k, v in built.items()
+        ]
+        parsed = tuple(part.replace("\r\n", "\n") for part in _parts(wire.message))
+        assert parsed == _parts(built)
+
+
+def test_everyday_emails_skip_the_email_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    builder = MessageBuilder(_settings(mail_reply_to="helpdesk@example.com"), SECRET)
+    survey = stock_survey("post_ticket")
+    expected = [
+        builder.build(_envelope(locale, reminder=reminder), survey, NOW).as_bytes()
+        for locale in ("en", "de")
+        for reminder in (False, True)
+    ]
+
+    def slow_path(*args: object) -> EmailMessage:
+        raise AssertionError("an everyday email took the email package's path")
+
+    monkeypatch.setattr(MessageBuilder, "_message", slow_path)
+    wires = [
+        builder.prepare(_envelope(locale, reminder=reminder), survey, NOW)
+        for locale in ("en", "de")
+        for reminder in (False, True)
+    ]
+    assert [w.data for w in wires] == expected
+
+
+def test_a_host_template_that_transforms_values_is_rendered_for_every_email() -> None:
+    override = DictLoader({"csat/email/subject.en.txt": "Ticket {{ ticket_id|upper }}"})
+    builder = MessageBuilder(_settings(), SECRET, ChoiceLoader([override, default_loader()]))
+    survey = stock_survey("quick")
+    subjects = []
+    for ticket in ("inc-1", "inc-2"):
+        wire = builder.prepare(_envelope(ticket=ticket), survey, NOW)
+        subjects.append(
+            cast(EmailMessage, message_from_bytes(wire.data, policy=policy.default))["Subject"]
+        )
+    assert subjects == ["Ticket INC-1", "Ticket INC-2"]

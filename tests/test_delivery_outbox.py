@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from email.message import EmailMessage
 
 import pytest
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from csat import FixedClock, InviteRequest, Settings, Status, SurveyService
@@ -266,3 +269,31 @@ def test_a_broken_sender_configuration_stops_without_touching_rows(
     assert all(r.status == Status.PENDING and r.attempts == 0 for r in rows)
     assert all(r.claim_id is None and r.next_attempt_at is None for r in rows)
     assert service.send_due(CallableSender(Mailbox())).sent == 3
+
+
+def test_a_deadlock_victim_runs_its_transaction_again(
+    service: SurveyService, engine: Engine, settings: Settings, clock: FixedClock
+) -> None:
+    """MariaDB rolls back one of two senders' transactions that deadlock; the
+    outbox runs it again (here every transaction is a victim once, at its end)."""
+    _invite(service, 25)
+    victims: list[int] = []
+
+    @contextmanager
+    def deadlocking() -> Iterator[Session]:
+        with service._transaction() as session:
+            yield session
+            if len(victims) % 2 == 0:  # every other transaction: after its work, before commit
+                victims.append(1)
+                raise OperationalError("UPDATE csat_invitation ...", {}, Exception("1213 Deadlock"))
+        victims.append(0)
+
+    builder = MessageBuilder(settings, settings.require_secret_key())
+    outbox = Outbox(deadlocking, settings, service.catalog, builder, clock=clock)
+    box = Mailbox()
+    report = outbox.send_due(CallableSender(box))
+    assert report.sent == 25 and len(box.messages) == 25  # each once
+    rows = _rows(engine)
+    assert all(row.status == Status.SENT and row.claim_id is None for row in rows)
+    assert all(row.attempts == 1 for row in rows)  # the rolled-back claims left no trace
+    assert sum(victims) >= 6  # expire, claim, flushes and release were all victims

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -359,6 +360,36 @@ def test_invite_many_across_chunks(
     # cooldown holds across chunk borders: kim gets exactly one survey
     kim = [r for r, q in zip(results, requests, strict=True) if q.email == "kim@example.com"]
     assert sum(r.reason is Reason.DUE for r in kim) == 1
+
+
+def test_invite_many_same_ticket_in_two_chunks(
+    service: SurveyService, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import csat.invites
+
+    monkeypatch.setattr(csat.invites, "CHUNK_SIZE", 3)
+    requests = _requests(clock, 8)
+    again = replace(requests[0], resolved_at=requests[7].resolved_at - timedelta(minutes=1))
+    results = service.invite_many([*requests, again])
+    assert results[-1].invitation_id == results[0].invitation_id
+    assert results[-1].url == results[0].url
+    # the earlier due of the two (here the repeat) makes the invitation
+    assert [r.created for r in results] == [False] + [True] * 7 + [True]
+    assert _count(service) == 8
+
+
+@pytest.mark.parametrize("read_all", [True, False], ids=["opt-outs read at once", "per chunk"])
+def test_invite_many_skips_opted_out_customers(
+    service: SurveyService, clock: FixedClock, monkeypatch: pytest.MonkeyPatch, read_all: bool
+) -> None:
+    import csat.invite_batch
+
+    monkeypatch.setattr(csat.invite_batch, "ALL_OPT_OUTS", 10 if read_all else 0)
+    service.opt_out("C3@example.com")
+    results = service.invite_many(_requests(clock, 40))
+    skipped = {r.ticket_id for r in results if r.reason is Reason.OPTED_OUT}
+    expected = {f"M-{i}" for i in range(40) if i % 7 >= 3 and i % 11 == 3}
+    assert skipped == expected and expected
 
 
 def test_invite_many_empty(service: SurveyService) -> None:

@@ -8,6 +8,7 @@ from csat.tokens import (
     derive_token,
     is_well_formed,
     new_nonce,
+    new_nonces,
     sample_fraction,
     token_hash,
 )
@@ -55,3 +56,10 @@ def test_sample_fraction_is_stable_and_uniform() -> None:
     assert all(0 <= v < 1 for v in values)
     assert 0.45 < sum(values) / len(values) < 0.55
     assert 0.27 < sum(v < 0.3 for v in values) / len(values) < 0.33
+
+
+def test_batch_nonces_are_unique_and_full_length() -> None:
+    nonces = new_nonces(1000)
+    assert len(nonces) == 1000 and len(set(nonces)) == 1000
+    assert all(len(n) == 32 and int(n, 16) >= 0 for n in nonces)
+    assert new_nonces(0) == []

@@ -15,9 +15,9 @@ import hashlib
 import quopri
 from dataclasses import dataclass
 from datetime import datetime
+from email import message_from_bytes
 from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from email.message import EmailMessage
-from email.policy import EmailPolicy
 from email.utils import format_datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -27,6 +27,8 @@ from ..errors import ConfigurationError
 from ..links import one_click_url, survey_url, unsubscribe_url
 from ..survey import Question, Survey
 from ..tokens import derive_token
+from .skeleton import Skeletons
+from .wire import ALTERNATIVE, FIXED_HEADERS, POLICY, WireWriter
 
 if TYPE_CHECKING:
     from jinja2 import BaseLoader, Environment
@@ -55,69 +57,55 @@ class Envelope:
     reminder: bool = False
 
 
-class _HeaderClasses(HeaderRegistry):
-    """The standard header registry, remembering the classes it makes.
-
-    ``HeaderRegistry`` builds a new class on every look-up; caching them makes
-    building a message about a third cheaper (the classes never change).
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._made: dict[str, type[BaseHeader]] = {}
-
-    def __getitem__(self, name: str) -> type[BaseHeader]:
-        made = self._made.get(name)
-        if made is None:
-            made = self._made[name] = super().__getitem__(name)
-        return made
+_ALTERNATIVE = ALTERNATIVE
+_FIXED_HEADERS = FIXED_HEADERS
 
 
-class _Policy(EmailPolicy):
-    """The SMTP policy (CRLF line ends) that folds a recurring header only once.
-
-    Headers made by :meth:`MessageBuilder._constant` carry a ``csat_folded``
-    cache; folding is most of the cost of serialising a message.
-    """
-
-    def fold_binary(self, name: str, value: str) -> bytes:
-        """Fold like :class:`~email.policy.EmailPolicy`, remembering constant headers."""
-        cache: dict[str, bytes] | None = getattr(value, "csat_folded", None)
-        if cache is None:
-            return super().fold_binary(name, value)
-        folded = cache.get(name)
-        if folded is None:
-            folded = cache[name] = super().fold_binary(name, value)
-        return folded
-
-
-#: The SMTP policy (CRLF line ends) with cached header classes and folds.
-POLICY = _Policy(linesep="\r\n", header_factory=_HeaderClasses())
-#: Quoted-printable never contains "=_" unencoded (RFC 2045, 6.7), so a boundary
-#: with it cannot occur in the parts, and every message can share one.
-_ALTERNATIVE = 'multipart/alternative; boundary="=_csat_alternative_="'
-_FIXED_HEADERS = (
-    ("Auto-Submitted", "auto-generated"),
-    ("X-Auto-Response-Suppress", "All"),
-    ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
-)
-
-
-@dataclass(frozen=True, slots=True)
 class OutgoingEmail:
-    """A built email ready for a sender: the message and its wire form."""
+    """A built email ready for a sender: the message and its wire form.
 
-    message: EmailMessage
-    #: Envelope sender (``MAIL FROM``) and recipient (``RCPT TO``).
-    sender: str
-    recipient: str
-    #: The message serialised for SMTP (CRLF line ends).
-    data: bytes
+    :class:`MessageBuilder` usually writes the wire form directly; the
+    :class:`~email.message.EmailMessage` is then parsed from it on first use.
+    """
+
+    __slots__ = ("_message", "_message_id", "data", "recipient", "sender")
+
+    def __init__(
+        self,
+        message: EmailMessage | None,
+        sender: str,
+        recipient: str,
+        data: bytes,
+        message_id: str | None = None,
+    ) -> None:
+        if message is None and message_id is None:
+            raise ValueError("an OutgoingEmail needs its message or its Message-ID")
+        self._message = message
+        self._message_id = message_id
+        #: Envelope sender (``MAIL FROM``) and recipient (``RCPT TO``).
+        self.sender = sender
+        self.recipient = recipient
+        #: The message serialised for SMTP (CRLF line ends).
+        self.data = data
+
+    def __repr__(self) -> str:
+        return f"OutgoingEmail({self.message_id!r}, to={self.recipient!r})"
+
+    @property
+    def message(self) -> EmailMessage:
+        """The message as an :class:`~email.message.EmailMessage`."""
+        if self._message is None:
+            parsed = message_from_bytes(self.data, policy=POLICY)
+            assert isinstance(parsed, EmailMessage)
+            self._message = parsed
+        return self._message
 
     @property
     def message_id(self) -> str:
         """The message's ``Message-ID`` header."""
-        return str(self.message["Message-ID"])
+        if self._message_id is None:
+            self._message_id = str(self.message["Message-ID"])
+        return self._message_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,20 +239,35 @@ class MessageBuilder:
 
     def context(self, envelope: Envelope, survey: Survey, locale: str) -> dict[str, Any]:
         """What the templates see."""
-        base = self.settings.base_url
         token = derive_token(self.secret, envelope.nonce)
+        expires_on = format_date(envelope.expires_at, locale)
+        return self.template_context(
+            envelope.ticket_id, token, expires_on, envelope.reminder, survey, locale
+        )
+
+    def template_context(
+        self,
+        ticket_id: str,
+        token: str,
+        expires_on: str,
+        reminder: bool,
+        survey: Survey,
+        locale: str,
+    ) -> dict[str, Any]:
+        """:meth:`context` from the values that differ per email."""
+        base = self.settings.base_url
         question = survey.primary_question
         return {
             "locale": locale,
-            "reminder": envelope.reminder,
-            "ticket_id": envelope.ticket_id,
+            "reminder": reminder,
+            "ticket_id": ticket_id,
             "title": _text(survey.title, locale),
             "intro": _text(survey.intro, locale),
             "question": _text(question.text, locale),
             "buttons": buttons(question, locale, base, token),
             "survey_url": survey_url(base, token),
             "unsubscribe_url": unsubscribe_url(base, token),
-            "expires_on": format_date(envelope.expires_at, locale),
+            "expires_on": expires_on,
             "sender_name": self.sender.display_name,
         }
 
@@ -272,11 +275,28 @@ class MessageBuilder:
         """Render template ``csat/email/<name>``."""
         return self.environment.get_template(f"csat/email/{name}").render(context)
 
+    def texts(self, locale: str, context: dict[str, Any]) -> tuple[str, str, str]:
+        """The rendered subject, plain text and HTML."""
+        subject = " ".join(self.render(f"subject.{locale}.txt", context).split())
+        plain = self.render(f"invitation.{locale}.txt", context)
+        html = self.render(f"invitation.{locale}.html", context)
+        return subject, plain, html
+
     def build(self, envelope: Envelope, survey: Survey, now: datetime) -> EmailMessage:
         """The complete email for ``envelope``, dated ``now``."""
         locale = self.locale_for(survey, envelope.locale)
         context = self.context(envelope, survey, locale)
-        subject = " ".join(self.render(f"subject.{locale}.txt", context).split())
+        return self._message(envelope, locale, context, self.texts(locale, context), now)
+
+    def _message(
+        self,
+        envelope: Envelope,
+        locale: str,
+        context: dict[str, Any],
+        texts: tuple[str, str, str],
+        now: datetime,
+    ) -> EmailMessage:
+        subject, plain, html = texts
         mid = message_id(
             envelope.invitation_id, envelope.nonce, self.domain, reminder=envelope.reminder
         )
@@ -298,9 +318,7 @@ class MessageBuilder:
         message["Content-Language"] = self._constant("Content-Language", locale)
         message["MIME-Version"] = self._constant("MIME-Version", "1.0")
         message["Content-Type"] = self._constant("Content-Type", _ALTERNATIVE)
-        plain = self._part("plain", self.render(f"invitation.{locale}.txt", context))
-        html = self._part("html", self.render(f"invitation.{locale}.html", context))
-        message.set_payload([plain, html])
+        message.set_payload([self._part("plain", plain), self._part("html", html)])
         return message
 
     def _constant(self, name: str, value: str) -> BaseHeader:
@@ -322,7 +340,51 @@ class MessageBuilder:
         return part
 
     def prepare(self, envelope: Envelope, survey: Survey, now: datetime) -> OutgoingEmail:
-        """:meth:`build`, serialised for sending."""
-        message = self.build(envelope, survey, now)
-        data = message.as_bytes()
-        return OutgoingEmail(message, self.sender.addr_spec, envelope.email, data)
+        """:meth:`build`, serialised for sending.
+
+        The wire form is written directly when every header has a shape whose
+        folding is known (see :mod:`csat.delivery.wire`); it is then byte for byte what
+        :meth:`build` and :meth:`~email.message.EmailMessage.as_bytes` give
+        (a test checks this). Other messages take that slower path.
+        """
+        locale = self.locale_for(survey, envelope.locale)
+        token = derive_token(self.secret, envelope.nonce)
+        expires_on = format_date(envelope.expires_at, locale)
+        if self._skeletons is not None:
+            texts = self._skeletons.texts(envelope, survey, locale, token, expires_on)
+        else:
+            context = self.template_context(
+                envelope.ticket_id, token, expires_on, envelope.reminder, survey, locale
+            )
+            texts = self.texts(locale, context)
+        unsubscribe = unsubscribe_url(self.settings.base_url, token)
+        subject, plain, html = texts
+        mid = message_id(
+            envelope.invitation_id, envelope.nonce, self.domain, reminder=envelope.reminder
+        )
+        original = None
+        if envelope.reminder:
+            original = message_id(envelope.invitation_id, envelope.nonce, self.domain)
+        data = self._wire.data(
+            subject=subject, recipient=envelope.email, date=format_datetime(now), message_id=mid,
+            original_id=original, unsubscribe_url=unsubscribe,
+            locale=locale, plain=plain, html=html,
+        )  # fmt: skip
+        if data is not None:
+            return OutgoingEmail(None, self.sender.addr_spec, envelope.email, data, mid)
+        context = self.context(envelope, survey, locale)
+        message = self._message(envelope, locale, context, texts, now)
+        return OutgoingEmail(message, self.sender.addr_spec, envelope.email, message.as_bytes())
+
+    @cached_property
+    def _skeletons(self) -> Skeletons | None:
+        # Only csat's own templates: they use these values as they are (a host's
+        # template might test or transform them).
+        if self._loader is not None:
+            return None
+        return Skeletons(self)
+
+    @cached_property
+    def _wire(self) -> WireWriter:
+        reply_to = None if self.reply_to is None else str(self.reply_to)
+        return WireWriter(self._constant, str(self.sender), reply_to)

@@ -29,9 +29,9 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import and_, bindparam, exists, func, or_, select, text, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -39,16 +39,18 @@ from ..catalog import SurveyCatalog
 from ..clock import Clock
 from ..config import Settings
 from ..db import execute_update
-from ..errors import DeliveryError, SenderConfigurationError
+from ..errors import DatabaseError, DeliveryError, SenderConfigurationError
 from ..models import Invitation, Response, metadata
 from ..rules import Status
 from ..survey import Survey
+from .marks import GONE, SYNC_OFF, mark_statement
 from .message import Envelope, MessageBuilder, message_id
 from .report import SendReport
 from .retry import RetryPolicy
 from .senders import Sender, SenderUnavailableError
 
 Transaction = Callable[[], AbstractContextManager[Session]]
+T = TypeVar("T")
 Progress = Callable[[int], None]
 _INVITATIONS = metadata.tables[Invitation.__tablename__]
 
@@ -157,9 +159,12 @@ class Outbox:
             .values(reminder_due_at=None)
             .execution_options(synchronize_session=False)
         )
-        with self.transaction() as session:
+
+        def work(session: Session) -> int:
             session.execute(unwanted)
             return execute_update(session, expire)
+
+        return self._run(work)
 
     def claim(self, now: datetime, limit: int, *, reminders: bool) -> tuple[str, list[_Claimed]]:
         """Lease up to ``limit`` due rows to a new claim id; returns it and the rows."""
@@ -168,32 +173,43 @@ class Outbox:
         order = Invitation.reminder_due_at if reminders else Invitation.due_at
         # Index order only (no tie-break column): the database stops after `limit` rows.
         query = select(*_COLUMNS).where(condition).order_by(order).limit(limit)
-        for attempt in range(3):
+
+        def work(session: Session) -> list[_Claimed]:
+            locking = query
+            if session.get_bind().dialect.name != "sqlite":
+                locking = query.with_for_update(skip_locked=True)
+            rows = session.execute(locking).all()
+            if not rows:
+                return []
+            session.execute(
+                update(Invitation)
+                .where(Invitation.id.in_([r.id for r in rows]), self._free(now))
+                .values(
+                    claim_id=claim_id,
+                    claimed_until=now + self.lease,
+                    attempts=Invitation.attempts + 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            surveys = {
+                fp: self.catalog.version(session, fp) for fp in {r.survey_version for r in rows}
+            }
+            return [self._claimed(r, surveys, reminders) for r in rows]
+
+        return claim_id, self._run(work)
+
+    def _run(self, work: Callable[[Session], T]) -> T:
+        """Run ``work`` in a transaction, again (up to three times in all) after a
+        deadlock or lock timeout: the database rolled it back, and every piece of
+        work here is guarded so that running it again is safe (MariaDB picks
+        such victims among concurrent senders)."""
+        for attempt in range(1, 4):
             try:
                 with self.transaction() as session:
-                    skip = session.get_bind().dialect.name != "sqlite"
-                    if skip:
-                        query = query.with_for_update(skip_locked=True)
-                    rows = session.execute(query).all()
-                    if not rows:
-                        return claim_id, []
-                    session.execute(
-                        update(Invitation)
-                        .where(Invitation.id.in_([r.id for r in rows]), self._free(now))
-                        .values(
-                            claim_id=claim_id,
-                            claimed_until=now + self.lease,
-                            attempts=Invitation.attempts + 1,
-                        )
-                        .execution_options(synchronize_session=False)
-                    )
-                    surveys = {
-                        fp: self.catalog.version(session, fp)
-                        for fp in {r.survey_version for r in rows}
-                    }
-                return claim_id, [self._claimed(r, surveys, reminders) for r in rows]
-            except OperationalError:  # a deadlock (MariaDB) or lock timeout: try again
-                if attempt == 2:
+                    return work(session)
+            except (OperationalError, DatabaseError) as e:
+                cause = e if isinstance(e, OperationalError) else e.__cause__
+                if attempt == 3 or not isinstance(cause, OperationalError):
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -259,36 +275,24 @@ class Outbox:
         reminder, answered) since the claim are released and returned, not sent.
         """
         expected = (Status.SENT if reminders else Status.PENDING).value
-        with self.transaction() as session:
-            if marks and session.get_bind().dialect.name == "postgresql":
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        guard = {"b_claim": claim_id, "b_expected": expected}
+        for invitation_id, values in marks:
+            key = tuple(sorted(values))
+            groups.setdefault(key, []).append({"b_id": invitation_id, **guard, **values})
+        ids = [item.envelope.invitation_id for item in upcoming]
+
+        def work(session: Session) -> set[int]:
+            if groups and session.get_bind().dialect.name == "postgresql":
                 # A crash may lose the last marks; their rows are then sent again
                 # with the same Message-ID, as after a sender crash.
-                session.execute(_SYNC_OFF)
-            groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-            for invitation_id, values in marks:
-                key = tuple(sorted(values))
-                groups.setdefault(key, []).append({"b_id": invitation_id, **values})
+                session.execute(SYNC_OFF)
+            connection = session.connection()
             for keys, rows in groups.items():
-                statement = (
-                    _INVITATIONS.update()
-                    .where(
-                        _INVITATIONS.c.id == bindparam("b_id"),
-                        _INVITATIONS.c.claim_id == claim_id,
-                        _INVITATIONS.c.status == expected,  # not if cancelled meanwhile
-                    )
-                    .values({key: bindparam(key) for key in keys})
-                )
-                session.connection().execute(statement, rows)
-            marks.clear()
-            if not upcoming:
+                connection.execute(mark_statement(keys), rows)
+            if not ids:
                 return set()
-            ids = [item.envelope.invitation_id for item in upcoming]
-            if reminders:
-                answered = exists().where(Response.invitation_id == Invitation.id)
-                gone = or_(Invitation.status != Status.SENT.value, answered)
-            else:
-                gone = Invitation.status != Status.PENDING.value
-            skip = set(session.scalars(select(Invitation.id).where(Invitation.id.in_(ids), gone)))
+            skip = set(connection.execute(GONE[reminders], {"ids": ids}).scalars())
             if skip:
                 session.execute(
                     update(Invitation)
@@ -298,11 +302,16 @@ class Outbox:
                 )
             return skip
 
+        skip = self._run(work)
+        marks.clear()
+        return skip
+
     def _release(self, claim_id: str, batch: list[_Claimed], unattempted: list[int]) -> None:
         """End the claim on whatever of ``batch`` is still held (e.g. cancelled
         while being sent); ``unattempted`` rows get their attempt back."""
         ids = [item.envelope.invitation_id for item in batch]
-        with self.transaction() as session:
+
+        def work(session: Session) -> None:
             if unattempted:
                 session.execute(
                     update(Invitation)
@@ -316,6 +325,8 @@ class Outbox:
                 .values(claim_id=None, claimed_until=None)
                 .execution_options(synchronize_session=False)
             )
+
+        self._run(work)
 
     # -- the run ---------------------------------------------------------------
 
@@ -403,6 +414,3 @@ class Outbox:
         else:
             report.sent += 1
         return self._sent_values(item, now)
-
-
-_SYNC_OFF = text("SET LOCAL synchronous_commit = off")

@@ -1,0 +1,265 @@
+"""``invite_many``: the set-based path of :class:`csat.invites.Inviter`.
+
+All requests are validated first (an address, its hash and its exclusion are
+worked out once per batch, however often the customer appears). Then they are
+decided in order of due time, in chunks of :data:`csat.invites.CHUNK_SIZE`:
+per chunk one look-up each for existing invitations and cooldowns (opt-outs,
+when there are few, are read once per batch). The rules are
+:func:`csat.rules.decide`, exactly as for ``invite``. The decided rows are
+inserted with one executemany per :data:`INSERT_SIZE` rows, in the caller's
+order (and before a ticket met twice, or a stored one decided again, goes the
+one-at-a-time way of ``invite``).
+
+The new rows' ids are known without reading them back: PostgreSQL hands out
+its sequence's next values, and SQLite continues after the largest id (the
+write transaction holds the database's write lock since ``BEGIN IMMEDIATE``,
+so no one else can insert meanwhile). Other databases (MariaDB) read the ids
+back by (survey, ticket) after the insert.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import String, any_, func, insert, literal, select, text
+from sqlalchemy.orm import Session
+
+from . import invites
+from .models import Invitation, OptOut, metadata
+from .rules import COOLDOWN_STATUSES, Decision, Reason, decide, status_for
+from .tokens import derive_token, new_nonces
+
+_TABLE = metadata.tables[Invitation.__tablename__]
+_EXISTING = (
+    Invitation.id, Invitation.survey_key, Invitation.ticket_id, Invitation.reason,
+    Invitation.status, Invitation.due_at, Invitation.nonce,
+)  # fmt: skip
+#: Decided rows held (about 1 KB each) before they are inserted with one
+#: executemany, in the caller's order: decisions go in due order, but rows
+#: inserted in the order they came (usually the ticket order) keep the unique
+#: (survey, ticket) index growing at its end, which halves SQLite's insert time.
+#: Look-ups go by CHUNK_SIZE rows.
+INSERT_SIZE = 100_000
+#: Up to this many opt-outs are read once per batch instead of per chunk.
+ALL_OPT_OUTS = 20_000
+_COOLDOWN_STATUSES = frozenset(status.value for status in COOLDOWN_STATUSES)
+_PG_IDS = text(
+    "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)"
+)
+
+
+def invite_many(
+    inviter: invites.Inviter,
+    session: Session,
+    requests: Iterable[invites.InviteRequest],
+    now: datetime,
+) -> list[invites.InviteResult]:
+    """Invite for many tickets, set-based; results in the order given."""
+    memo = invites.PrepareMemo(inviter.catalog)
+    prepared = [inviter.prepare(r, i, memo) for i, r in enumerate(requests, start=1)]
+    for key in {p.survey_key for p in prepared}:
+        inviter.catalog.ensure_stored(session, memo.survey(key), now)
+    # Earliest due first, so the intra-batch cooldown keeps the first survey.
+    ordered = sorted(prepared, key=lambda p: (p.due_at, p.index))
+    batch = _Batch(inviter, session, now)
+    size = invites.CHUNK_SIZE
+    for start in range(0, len(ordered), size):
+        _invite_chunk(batch, ordered[start : start + size])
+    batch.insert()
+    return [batch.results[p.index] for p in prepared]
+
+
+class _Batch:
+    """The state of one ``invite_many`` call across its chunks."""
+
+    def __init__(self, inviter: invites.Inviter, session: Session, now: datetime) -> None:
+        self.inviter = inviter
+        self.session = session
+        self.now = now
+        self.results: dict[int, invites.InviteResult] = {}
+        #: Due times of the surveys each customer gets (stored or in this batch).
+        self.claimed: dict[str, list[datetime]] = {}
+        #: (survey, ticket) pairs decided in this batch.
+        self.seen: set[tuple[str, str]] = set()
+        #: Decided rows not inserted yet (inserted every INSERT_SIZE rows).
+        self.new: list[tuple[invites._Prepared, Reason]] = []
+        self._all_opt_outs: frozenset[str] | Literal[False] | None = None
+
+    def opted_out(self, customers: set[str]) -> set[str]:
+        """Which of ``customers`` opted out (all opt-outs read once when there are few)."""
+        if self._all_opt_outs is None:
+            count = self.session.scalar(select(func.count()).select_from(OptOut))
+            if count is not None and count <= ALL_OPT_OUTS:
+                self._all_opt_outs = frozenset(self.session.scalars(select(OptOut.customer_hash)))
+            else:
+                self._all_opt_outs = False
+        if self._all_opt_outs is False:
+            return _opted_out(self.session, customers)
+        return customers & self._all_opt_outs
+
+    def insert(self) -> None:
+        """Insert the rows decided so far."""
+        if self.new:
+            self.new.sort(key=lambda decided: decided[0].index)  # see INSERT_SIZE
+            _insert(self.inviter, self.session, self.new, self.now, self.results)
+            self.new = []
+
+
+def _invite_chunk(batch: _Batch, chunk: Sequence[invites._Prepared]) -> None:
+    inviter, session, now, claimed = batch.inviter, batch.session, batch.now, batch.claimed
+    existing = _existing(session, chunk)
+    customers = {p.customer for p in chunk if p.customer is not None}
+    opted_out = batch.opted_out(customers)
+    cooldown = inviter.settings.cooldown
+    if cooldown > timedelta(0):
+        _load_cooldowns(inviter, session, chunk, customers, claimed)
+    rate = inviter.settings.sampling_rate
+    seen = batch.seen
+    later: list[invites._Prepared] = []
+    for p in chunk:
+        pair = (p.survey_key, p.request.ticket_id)
+        stored = existing.get(pair)
+        if stored is not None and not inviter.reactivatable(stored.status, stored.reason):
+            token = derive_token(inviter.secret, stored.nonce)
+            batch.results[p.index] = inviter.make_result(
+                stored.id, stored.ticket_id, stored.survey_key, stored.reason, stored.status,
+                stored.due_at, token, created=False,
+            )  # fmt: skip
+            continue
+        if stored is not None or pair in seen:
+            # Rare paths (reactivation, a ticket twice in one batch): one at a
+            # time, after the rows decided so far are inserted.
+            later.append(p)
+            continue
+        seen.add(pair)
+        customer = p.customer
+        in_cooldown = False
+        if customer is not None and cooldown > timedelta(0):
+            times = claimed.get(customer)
+            if times:
+                low, high = p.due_at - cooldown, p.due_at + cooldown
+                in_cooldown = any(low < t < high for t in times)
+        facts = inviter.facts(p, opted_out=customer in opted_out, in_cooldown=in_cooldown)
+        reason = decide(facts, sampling_rate=rate, due_at=p.due_at, now=now)
+        if customer is not None and reason.decision is not Decision.SKIP:
+            claimed.setdefault(customer, []).append(p.due_at)
+        batch.new.append((p, reason))
+    if later or len(batch.new) >= INSERT_SIZE:
+        batch.insert()
+    for p in later:
+        batch.results[p.index] = inviter.invite_one(session, p.request, now)
+
+
+def _insert(
+    inviter: invites.Inviter,
+    session: Session,
+    new: list[tuple[invites._Prepared, Reason]],
+    now: datetime,
+    results: dict[int, invites.InviteResult],
+) -> None:
+    """Insert the new rows with one executemany; add their results."""
+    rows: list[dict[str, Any]] = []
+    tokens: list[str] = []
+    for (p, reason), nonce in zip(new, new_nonces(len(new)), strict=True):
+        values, token = inviter.row_values(p, reason, now, nonce)
+        rows.append(values)
+        tokens.append(token)
+    ids = _next_ids(session, len(rows))
+    if ids is not None:
+        for values, id_ in zip(rows, ids, strict=True):
+            values["id"] = id_
+    session.execute(insert(_TABLE), rows)
+    if ids is None:
+        ids = _read_ids(session, rows)
+    for (p, reason), token, id_ in zip(new, tokens, ids, strict=True):
+        results[p.index] = inviter.make_result(
+            id_, p.request.ticket_id, p.survey_key, reason, status_for(reason), p.due_at, token,
+            created=True,
+        )  # fmt: skip
+
+
+def _next_ids(session: Session, count: int) -> list[int] | None:
+    """Ids for ``count`` new rows, reserved before the insert; ``None`` where not possible."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        reserved = list(session.scalars(_PG_IDS, {"table": _TABLE.name, "count": count}))
+        if None in reserved:  # no sequence behind the id column: read them back
+            return None
+        return sorted(int(id_) for id_ in reserved)
+    if dialect == "sqlite":
+        # Safe only under the write lock that csat's write transactions take at BEGIN.
+        top = session.scalar(select(func.max(Invitation.id)))
+        first = (top or 0) + 1
+        return list(range(first, first + count))
+    return None
+
+
+def _read_ids(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Ids of just-inserted rows, in the order of ``rows`` (by survey key and ticket)."""
+    ids: dict[tuple[str, str], int] = {}
+    for key in {row["survey_key"] for row in rows}:
+        tickets = [row["ticket_id"] for row in rows if row["survey_key"] == key]
+        query = select(Invitation.ticket_id, Invitation.id).where(
+            Invitation.survey_key == key, _among(session, Invitation.ticket_id, tickets)
+        )
+        ids.update(((key, ticket), id_) for ticket, id_ in session.execute(query))
+    return [ids[(row["survey_key"], row["ticket_id"])] for row in rows]
+
+
+def _among(session: Session, column: Any, values: Collection[str]) -> Any:
+    """``column IN values``; on PostgreSQL ``column = ANY(array)``: one parameter
+    instead of hundreds, so the statement is far cheaper to send and plan."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY  # only when needed: import time
+
+        return column == any_(literal(list(values), ARRAY(String)))
+    return column.in_(values)
+
+
+def _existing(session: Session, chunk: Sequence[invites._Prepared]) -> dict[tuple[str, str], Any]:
+    """Stored invitations for the chunk's (survey, ticket) pairs."""
+    existing: dict[tuple[str, str], Any] = {}
+    for key in {p.survey_key for p in chunk}:
+        tickets = [p.request.ticket_id for p in chunk if p.survey_key == key]
+        query = select(*_EXISTING).where(
+            Invitation.survey_key == key, _among(session, Invitation.ticket_id, tickets)
+        )
+        for row in session.execute(query):
+            existing[(row.survey_key, row.ticket_id)] = row
+    return existing
+
+
+def _opted_out(session: Session, customers: set[str]) -> set[str]:
+    if not customers:
+        return set()
+    query = select(OptOut.customer_hash).where(_among(session, OptOut.customer_hash, customers))
+    return set(session.scalars(query))
+
+
+def _load_cooldowns(
+    inviter: invites.Inviter,
+    session: Session,
+    chunk: Sequence[invites._Prepared],
+    customers: set[str],
+    claimed: dict[str, list[datetime]],
+) -> None:
+    """Add stored invitations that start a cooldown for these customers."""
+    if not customers:
+        return
+    low, _ = inviter.cooldown_window(chunk[0].due_at)  # the chunk is in due order
+    _, high = inviter.cooldown_window(chunk[-1].due_at)
+    # The status is checked here, not in SQL: with it there, SQLite (lacking
+    # statistics) walks the (status, due_at) index over the whole window
+    # instead of looking up these customers.
+    rows = session.execute(
+        select(Invitation.customer_hash, Invitation.due_at, Invitation.status).where(
+            _among(session, Invitation.customer_hash, customers),
+            Invitation.due_at > low,
+            Invitation.due_at < high,
+        )
+    )
+    for customer, due_at, status in rows:  # duplicates of known times are harmless
+        if customer is not None and status in _COOLDOWN_STATUSES:
+            claimed.setdefault(customer, []).append(due_at)
