@@ -29,11 +29,12 @@ DEMO_MONTH := 2026-10
 DEMO_PDF := reports/csat-$(DEMO_MONTH).pdf
 SAMPLE := reports/sample
 
-# A helpdesk year on SQLite (demo.db, emails in outbox/), the monthly report for
-# its last month, the committed sample and its page previews regenerated.
+# A helpdesk year on SQLite (demo.db), the monthly report for its last month,
+# the committed sample and its page previews regenerated. The 27,000 emails go
+# to a temporary directory (add --outbox outbox to keep them: about 220 MB).
 demo: $(STAMP)
-	rm -rf demo.db demo.db-wal demo.db-shm outbox
-	$(BIN)/csat demo --db sqlite:///demo.db --outbox outbox
+	rm -rf demo.db demo.db-wal demo.db-shm
+	$(BIN)/csat demo --db sqlite:///demo.db
 	$(BIN)/csat report --db sqlite:///demo.db --month $(DEMO_MONTH) --lang en --out $(DEMO_PDF)
 	mkdir -p $(SAMPLE)
 	cp $(DEMO_PDF) $(SAMPLE)/csat-sample.pdf

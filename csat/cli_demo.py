@@ -8,12 +8,13 @@ from pathlib import Path
 import click
 
 from .cli_support import CLIError, progress_bar
+from .demo.profiles import DEFAULT_SEED
 
 
 @click.command("demo")
 @click.option("--db", "db_url", required=True, metavar="URL",
               help="An empty database (SQLAlchemy URL), e.g. sqlite:///demo.db.")  # fmt: skip
-@click.option("--seed", type=int, default=1, show_default=True,
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
               help="Everything random follows this seed.")  # fmt: skip
 @click.option("--months", type=click.IntRange(1, 24), default=12, show_default=True,
               help="How many months, ending October 2026.")  # fmt: skip

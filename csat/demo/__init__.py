@@ -8,11 +8,21 @@ communication training for the 1st Level whose effect the report must find.
 
 from __future__ import annotations
 
-from .profiles import AGENTS, END, EVENT_WEEKS, PLANTED_EFFECT, TEAMS, TRAINING, TRAINING_TEAM
+from .profiles import (
+    AGENTS,
+    DEFAULT_SEED,
+    END,
+    EVENT_WEEKS,
+    PLANTED_EFFECT,
+    TEAMS,
+    TRAINING,
+    TRAINING_TEAM,
+)
 from .runner import DEMO_BASE_URL, DEMO_SECRET_KEY, DemoError, DemoResult, run_demo
 
 __all__ = [
     "AGENTS",
+    "DEFAULT_SEED",
     "DEMO_BASE_URL",
     "DEMO_SECRET_KEY",
     "END",
