@@ -30,8 +30,9 @@ def demo(db_url: str, seed: int, months: int, outbox: Path | None) -> None:
     """
     from .demo import DemoError, run_demo
     from .demo.profiles import END, TAIL_DAYS
+    from .metrics import add_months
 
-    days = months * 31  # an upper bound is enough for the bar
+    days = (END.date() - add_months(END.date(), -months)).days + TAIL_DAYS  # one step a day
     with progress_bar(days, "simulating") as progress:
         try:
             result = run_demo(db_url, seed=seed, months=months, outbox=outbox, progress=progress)
