@@ -24,9 +24,32 @@ typecheck: $(STAMP)
 test: lint typecheck
 	$(BIN)/pytest
 
+# The demo year ends on 2026-10-31 (csat.demo.END): its last complete month.
+DEMO_MONTH := 2026-10
+DEMO_PDF := reports/csat-$(DEMO_MONTH).pdf
+SAMPLE := reports/sample
+
+# A helpdesk year on SQLite (demo.db), the monthly report for its last month,
+# the committed sample and its page previews regenerated. The 27,000 emails go
+# to a temporary directory (add --outbox outbox to keep them: about 220 MB).
 demo: $(STAMP)
-	rm -rf demo.db demo.db-wal demo.db-shm outbox
-	$(BIN)/python examples/quickstart.py --db sqlite:///demo.db
+	rm -rf demo.db demo.db-wal demo.db-shm
+	$(BIN)/csat demo --db sqlite:///demo.db
+	$(BIN)/csat report --db sqlite:///demo.db --month $(DEMO_MONTH) --lang en --out $(DEMO_PDF)
+	mkdir -p $(SAMPLE)
+	cp $(DEMO_PDF) $(SAMPLE)/csat-sample.pdf
+	@if command -v pdftoppm >/dev/null 2>&1; then \
+		rm -f $(SAMPLE)/page-*.png; \
+		pdftoppm -png -scale-to 1000 $(SAMPLE)/csat-sample.pdf $(SAMPLE)/page; \
+		echo "page previews: $$(ls $(SAMPLE)/page-*.png | tr '\n' ' ')"; \
+	else \
+		echo; echo "!! pdftoppm not found: page previews in $(SAMPLE)/ NOT regenerated"; \
+		echo "!! (install poppler-utils, e.g. apt-get install poppler-utils)"; echo; \
+	fi
+	@echo
+	@echo "The report:    $(DEMO_PDF)  (sample copy and page previews: $(SAMPLE)/)"
+	@echo "Survey pages:  make serve, open http://127.0.0.1:5000/, resolve a ticket, follow its link"
+	@echo "Explore:       $(BIN)/csat metrics --db sqlite:///demo.db --month $(DEMO_MONTH) --by agent"
 
 # The example helpdesk (examples/helpdesk_app.py) with csat's pages, on demo.db.
 serve: $(STAMP)
@@ -43,4 +66,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info demo.db demo.db-*
+	rm -rf $(VENV) build dist *.egg-info demo.db demo.db-* outbox

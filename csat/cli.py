@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 
 import click
 
-from . import __version__, cli_send, cli_web, migrate
+from . import __version__, cli_demo, cli_send, cli_web, migrate
 from .addresses import normalize_address
 from .cli_report import register_report_commands
 from .cli_support import (
@@ -225,6 +225,7 @@ def event_add(db_url: str, name: str, day: datetime, team: str | None) -> None:
 register_report_commands(cli)
 cli.add_command(cli_send.send)
 cli.add_command(cli_web.serve)
+cli.add_command(cli_demo.demo)
 
 
 def main() -> None:

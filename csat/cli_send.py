@@ -8,28 +8,15 @@ permanently, 3 when some invitation failed (the summary line says how many).
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from .cli_support import CLIUsageError, db_option, open_service, settings_for
+from .cli_support import CLIUsageError, db_option, open_service, progress_bar, settings_for
 from .config import DEFAULTS, Settings
 
 #: Exit code when at least one invitation failed permanently in this run.
 EXIT_FAILED = 3
-
-
-@contextmanager
-def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
-    """A click progress bar on a terminal, nothing otherwise."""
-    if total == 0 or not sys.stderr.isatty():
-        yield None
-        return
-    with click.progressbar(length=total, label="sending", file=sys.stderr) as bar:
-        yield bar.update
 
 
 @click.command("send")
@@ -71,8 +58,10 @@ def send(
         sender = DirectorySender(outbox_dir)
     else:
         sender = SMTPSender.from_settings(_smtp_settings(settings, *smtp_options))
-    with open_service(settings) as service, _progress(service.count_due()) as progress:
-        report = service.send_due(sender, limit=limit, progress=progress)
+    with open_service(settings) as service:
+        due = service.count_due()
+        with progress_bar(due, "sending") as progress:
+            report = service.send_due(sender, limit=limit, progress=progress)
     click.echo(str(report))
     for invitation_id, reason in report.failures[:10]:
         click.echo(f"failed: invitation {invitation_id}: {reason}", err=True)

@@ -9,7 +9,8 @@ else (configuration, database).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -183,3 +184,13 @@ def open_service(settings: Settings) -> Iterator[SurveyService]:
     """A :class:`SurveyService` on ``settings.database_url`` (which must be migrated)."""
     with migrated_engine(settings.database_url) as engine:
         yield SurveyService(engine, settings=settings)
+
+
+@contextmanager
+def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None] | None]:
+    """A click progress bar on stderr when it is a terminal; ``None`` otherwise."""
+    if total == 0 or not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield bar.update

@@ -19,11 +19,10 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from werkzeug.wrappers import Response
 
+from csat.demo import DEMO_SECRET_KEY
 from csat.ext import CSAT, get_service
 from csat.migrate import upgrade
 from csat.signals import follow_up_needed
-
-DEMO_SECRET = "demo-only-secret-key-do-not-use-in-production"
 
 
 class Base(DeclarativeBase):
@@ -77,7 +76,7 @@ def create_app(database_url: str = "sqlite:///demo.db") -> Flask:
     app.config.update(
         SECRET_KEY="demo-only-flask-secret",
         SQLALCHEMY_DATABASE_URI=database_url,
-        CSAT_SECRET_KEY=DEMO_SECRET,
+        CSAT_SECRET_KEY=DEMO_SECRET_KEY,  # the key of `csat demo`'s links
         CSAT_URL_PREFIX="/feedback",
         CSAT_BASE_URL="http://127.0.0.1:5000/feedback",
         CSAT_DELAY_SECONDS=0,

@@ -148,7 +148,19 @@ def test_event_before_after(engine: Engine) -> None:
     assert change.estimate == 1.0
     assert change.low > 0
     assert effect.helped_change is not None
+    # Team B, not concerned, over the same windows: nothing before, one answer after.
+    (control,) = effect.controls
+    assert (control.team, control.before.understood, control.after.understood) == (
+        "B",
+        Share(0, 0),
+        Share(0, 1),
+    )
+    assert control.understood_change is None  # no data before: no comparison
+    assert control.helped_change is None
     assert metrics.event_effects(engine, date(2025, 11, 1), date(2026, 11, 1), team="B") == []
+    # A report on team A alone shows no other teams.
+    (alone,) = metrics.event_effects(engine, date(2025, 11, 1), date(2026, 11, 1), team="A")
+    assert alone.controls == ()
 
 
 def test_comments_least_understood_first(engine: Engine) -> None:

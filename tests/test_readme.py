@@ -17,3 +17,14 @@ def test_python_quick_start_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     for block in blocks:
         exec(compile(block, str(README), "exec"), {})  # noqa: S102
     assert (tmp_path / "csat.db").exists()
+
+
+def test_local_images_and_links_exist() -> None:
+    text = README.read_text(encoding="utf-8")
+    targets = re.findall(r'(?:src|href)="([^"#:]+)"', text)
+    targets += re.findall(r"\]\(([^)#:]+)\)", text)
+    assert "reports/sample/csat-sample.pdf" in targets
+    assert "docs/screenshots/survey-en-375.png" in targets
+    assert sum(t.startswith("reports/sample/page-") for t in targets) >= 4
+    missing = [t for t in targets if not (README.parent / t).exists()]
+    assert not missing

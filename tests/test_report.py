@@ -136,3 +136,24 @@ def test_empty_month_and_a_team_with_one_response(engine: Engine, tmp_path: Path
 def test_unknown_language_is_rejected(engine: Engine, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unsupported report language"):
         render_report(engine, OCT, tmp_path / "x.pdf", lang="fr")
+
+
+def test_a_team_event_shows_the_other_teams_over_the_same_windows(
+    engine: Engine, tmp_path: Path
+) -> None:
+    day = date(2026, 10, 5)
+    at = datetime(2026, 10, 5, 9, tzinfo=UTC)
+    before = [Row(at - timedelta(days=7), 2, 5, team="1st Level") for _ in range(12)]
+    after = [Row(at + timedelta(days=7), 5, 5, team="1st Level") for _ in range(12)]
+    others = [Row(at + timedelta(days=d), 4, 4, team="2nd Level") for d in (-7, 7) * 6]
+    add_responses(engine, before + after + others)
+    with Session(engine) as session, session.begin():
+        session.add(Event(name="Training", date=day, team="1st Level", created_at=NOW))
+    path = tmp_path / "events.pdf"
+    render_report(engine, OCT, path, lang="en", now=NOW)
+    text = pdf_text(path)
+    assert "Understood % of the other teams over the same windows" in text
+    assert "Understood 0.0% (n = 12) 100.0% (n = 12) +100.0 pp" in text
+    assert "2nd Level 100.0% (n = 6) 100.0% (n = 6) +0.0 pp" in text
+    assert "clear change" in text
+    assert "no clear change" in text

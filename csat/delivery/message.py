@@ -19,7 +19,7 @@ from email import message_from_bytes
 from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
@@ -196,6 +196,26 @@ def _text(texts: Any, locale: str) -> str:
     return str(texts.get(locale) or next(iter(texts.values())))
 
 
+def _environment(loader: BaseLoader) -> Environment:
+    from jinja2 import Environment, StrictUndefined, select_autoescape
+
+    return Environment(
+        loader=loader,
+        autoescape=select_autoescape(["html"], default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,  # no stat() of every template for every message
+    )
+
+
+@lru_cache(maxsize=1)
+def _stock_environment() -> Environment:
+    """The environment of csat's own email templates, shared by all builders."""
+    return _environment(default_loader())
+
+
 class MessageBuilder:
     """Builds the survey emails of one service (templates compiled once).
 
@@ -218,17 +238,9 @@ class MessageBuilder:
     @cached_property
     def environment(self) -> Environment:
         """The Jinja environment (HTML autoescaped, text not)."""
-        from jinja2 import Environment, StrictUndefined, select_autoescape
-
-        return Environment(
-            loader=self._loader if self._loader is not None else default_loader(),
-            autoescape=select_autoescape(["html"], default_for_string=False),
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-            auto_reload=False,  # no stat() of every template for every message
-        )
+        if self._loader is None:
+            return _stock_environment()  # compiled once per process, not once per run
+        return _environment(self._loader)
 
     def locale_for(self, survey: Survey, locale: str) -> str:
         """The invitation's locale if the survey and the templates have it, else a fallback."""

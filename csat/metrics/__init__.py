@@ -32,6 +32,7 @@ from .report_data import month_report
 from .types import (
     QUADRANT_NAMES,
     Comment,
+    Control,
     EventEffect,
     Mean,
     MonthPoint,
@@ -48,6 +49,7 @@ __all__ = [
     "QUADRANT_NAMES",
     "Bind",
     "Comment",
+    "Control",
     "EventEffect",
     "Mean",
     "MonthPoint",

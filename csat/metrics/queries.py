@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from ..models import Event, Invitation, Response
-from .types import Comment, EventEffect, Mean, MonthPoint, Quadrants, Share, Summary
+from .types import Comment, Control, EventEffect, Mean, MonthPoint, Quadrants, Share, Summary
 
 Bind = Engine | Connection | Session
 """Where the queries run: an engine, a connection or an ORM session."""
@@ -287,8 +287,33 @@ def event_effects(
         scope = event_team if event_team is not None else team
         before = summarize(bind, at - span, at, team=scope, min_n=min_n)
         after = summarize(bind, at, at + span, team=scope, min_n=min_n)
-        effects.append(EventEffect(name, day, event_team, before, after, weeks))
+        controls: tuple[Control, ...] = ()
+        if event_team is not None and team is None:
+            controls = _controls(bind, at - span, at, at + span, event_team, min_n)
+        effects.append(EventEffect(name, day, event_team, before, after, weeks, controls))
     return effects
+
+
+def _by_team(bind: Bind, start: datetime, end: datetime, min_n: int) -> dict[str, Summary]:
+    query = select(Response.team, *_aggregates(Response)).where(*_window(start, end, None))
+    rows = _rows(bind, query.group_by(Response.team))
+    return {row[0]: _summary(row[0], row[1:], min_n) for row in rows}
+
+
+def _controls(
+    bind: Bind, start: datetime, at: datetime, end: datetime, event_team: str, min_n: int
+) -> tuple[Control, ...]:
+    """Every team but ``event_team`` over ``[start, at)`` and ``[at, end)``, by name."""
+    before, after = _by_team(bind, start, at, min_n), _by_team(bind, at, end, min_n)
+    return tuple(
+        Control(
+            key,
+            before.get(key, empty_summary(key, min_n)),
+            after.get(key, empty_summary(key, min_n)),
+        )
+        for key in sorted(before.keys() | after.keys())
+        if key != event_team
+    )
 
 
 def comments(bind: Bind, month: date, *, team: str | None = None, limit: int = 8) -> list[Comment]:

@@ -98,6 +98,29 @@ class MonthPoint:
 
 
 @dataclass(frozen=True)
+class Control:
+    """A team an event did not concern, over the same before/after windows.
+
+    If the event's team changed and these did not, the change is more likely
+    the event's doing than the season's.
+    """
+
+    team: str
+    before: Summary
+    after: Summary
+
+    @property
+    def understood_change(self) -> Interval | None:
+        """Change in understood % with Newcombe's interval."""
+        return self.after.understood.change_from(self.before.understood)
+
+    @property
+    def helped_change(self) -> Interval | None:
+        """Change in helped % with Newcombe's interval."""
+        return self.after.helped.change_from(self.before.helped)
+
+
+@dataclass(frozen=True)
 class EventEffect:
     """An event's before/after comparison (after minus before)."""
 
@@ -107,6 +130,8 @@ class EventEffect:
     before: Summary
     after: Summary
     weeks: int
+    #: For an event of one team: every other team over the same windows.
+    controls: tuple[Control, ...] = ()
 
     @property
     def understood_change(self) -> Interval | None:

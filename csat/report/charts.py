@@ -142,7 +142,7 @@ def team_scatter(ax: Axes, groups: Sequence[Summary], words: Words, min_n: int) 
         ax.annotate(
             label if not g.small else f"{label} ({words('small', n=min_n)})",
             (x, y),
-            xytext=(7, -11 if crowded else 4),
+            xytext=(size**0.5 / 2 + 2, -11 if crowded else 4),  # right of the marker's edge
             textcoords="offset points",
             fontsize=7,
             color="#888888" if g.small else "#1a1a1a",

@@ -123,6 +123,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Zeitfenster von je {w} Wochen vor und nach dem Ereignis; nachher minus vorher.",
     ),
     "change": ("Change [95 % interval]", "Differenz [95-%-Intervall]"),
+    "controls": (
+        "Understood % of the other teams over the same windows (not concerned by the event):",
+        "Verstanden-Anteil der übrigen Teams in denselben Zeitfenstern (nicht betroffen):",
+    ),
     "verdict_clear": ("clear change", "klare Veränderung"),
     "verdict_none": ("no clear change", "keine klare Veränderung"),
     "verdict_na": ("not enough data", "zu wenig Daten"),

@@ -211,8 +211,44 @@ def groups_section(doc: Document, report: MonthReport, words: Words) -> None:
     _group_table(doc, report, words, "category", report.categories)
 
 
+def _comparison_row(words: Words, label: str, before: Share, after: Share) -> list[str]:
+    change = after.change_from(before)
+    verdict = (
+        words("verdict_na")
+        if change is None
+        else words("verdict_none")
+        if change.contains(0.0)
+        else words("verdict_clear")
+    )
+    return [
+        label,
+        f"{words.percent(before.value)} (n = {before.n})",
+        f"{words.percent(after.value)} (n = {after.n})",
+        _change(words, change),
+        verdict,
+    ]
+
+
+def _comparison_table(doc: Document, words: Words, first: str, rows: list[list[str]]) -> None:
+    doc.table(
+        [
+            Column(first, 1.05),
+            Column(words("before"), 1.2),
+            Column(words("after"), 1.2),
+            Column(words("change"), 1.85),
+            Column("", 1.55),
+        ],
+        rows,
+        size=8,
+    )
+
+
 def events_section(doc: Document, report: MonthReport, words: Words) -> None:
-    """6: each event's understood and helped, before against after, with Newcombe intervals."""
+    """6: each event's understood and helped, before against after, with Newcombe intervals.
+
+    An event of one team also shows the other teams' understood % over the
+    same windows: if only the event's team changed, the event is the likelier cause.
+    """
     doc.heading(words("s6"))
     if not report.events:
         doc.paragraph(words("events_none"))
@@ -220,39 +256,20 @@ def events_section(doc: Document, report: MonthReport, words: Words) -> None:
     doc.paragraph(words("windows", w=report.events[0].weeks), size=8.5, color=MUTED)
     for number, e in enumerate(report.events, 1):
         team = e.team or words("everyone")
-        doc.need(1.0)
+        doc.need(1.0 + 0.25 * len(e.controls))
         doc.paragraph(f"E{number}: {e.name} ({words.date(e.day)}, {team})", size=9.5)
-        rows = []
-        for name in ("understood", "helped"):
-            before, after = getattr(e.before, name), getattr(e.after, name)
-            change = after.change_from(before)
-            verdict = (
-                words("verdict_na")
-                if change is None
-                else words("verdict_none")
-                if change.contains(0.0)
-                else words("verdict_clear")
-            )
-            rows.append(
-                [
-                    words(name),
-                    f"{words.percent(before.value)} (n = {before.n})",
-                    f"{words.percent(after.value)} (n = {after.n})",
-                    _change(words, change),
-                    verdict,
-                ]
-            )
-        doc.table(
-            [
-                Column("", 1.05),
-                Column(words("before"), 1.2),
-                Column(words("after"), 1.2),
-                Column(words("change"), 1.85),
-                Column("", 1.55),
-            ],
-            rows,
-            size=8,
-        )
+        rows = [
+            _comparison_row(words, words(name), getattr(e.before, name), getattr(e.after, name))
+            for name in ("understood", "helped")
+        ]
+        _comparison_table(doc, words, "", rows)
+        if e.controls:
+            controls = [
+                _comparison_row(words, c.team, c.before.understood, c.after.understood)
+                for c in e.controls
+            ]
+            doc.paragraph(words("controls"), size=8, color=MUTED)
+            _comparison_table(doc, words, words("team"), controls)
 
 
 def voices_section(doc: Document, report: MonthReport, words: Words) -> None:
