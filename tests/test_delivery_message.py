@@ -279,3 +279,20 @@ def test_a_host_template_that_transforms_values_is_rendered_for_every_email() ->
             cast(EmailMessage, message_from_bytes(wire.data, policy=policy.default))["Subject"]
         )
     assert subjects == ["Ticket INC-1", "Ticket INC-2"]
+
+
+@pytest.mark.parametrize("length", [60, 200, 900])
+def test_a_long_unsubscribe_url_stays_a_plain_url(length: int) -> None:
+    """RFC 8058 one-click needs the URL itself, never an RFC 2047 encoded word."""
+    base = "https://" + "x" * length + ".example.com/survey"
+    builder = MessageBuilder(_settings(base_url=base), SECRET)
+    token = derive_token(SECRET, NONCE)
+    for wire in (
+        builder.prepare(_envelope(), stock_survey("post_ticket"), NOW),
+        builder.prepare(_envelope(), stock_survey("post_ticket"), NOW),  # shape remembered
+    ):
+        assert b"=?" not in wire.data.split(b"\r\n\r\n", 1)[0]
+        message = cast(EmailMessage, message_from_bytes(wire.data, policy=policy.default))
+        assert message["List-Unsubscribe"].strip() == f"<{unsubscribe_url(base, token)}>"
+        assert wire.data == builder.build(_envelope(), stock_survey("post_ticket"), NOW).as_bytes()
+        assert all(len(line) <= 998 for line in wire.data.split(b"\r\n"))

@@ -68,14 +68,31 @@ class _Policy(EmailPolicy):
     """
 
     def fold_binary(self, name: str, value: str) -> bytes:
-        """Fold like :class:`~email.policy.EmailPolicy`, remembering constant headers."""
+        """Fold like :class:`~email.policy.EmailPolicy`, remembering constant headers.
+
+        One exception: a ``List-Unsubscribe`` URL too long for one line would
+        become an RFC 2047 encoded word, which mail clients do not decode for
+        RFC 8058 one-click unsubscribe; it is written on one unfolded line
+        instead (RFC 5322 allows lines up to 998 characters).
+        """
         cache: dict[str, bytes] | None = getattr(value, "csat_folded", None)
         if cache is None:
-            return super().fold_binary(name, value)
+            line = super().fold_binary(name, value)
+            if name.lower() == "list-unsubscribe" and b"=?" in line:
+                return _unfolded(name, str(value)) or line
+            return line
         folded = cache.get(name)
         if folded is None:
             folded = cache[name] = super().fold_binary(name, value)
         return folded
+
+
+def _unfolded(name: str, value: str) -> bytes | None:
+    """``name: value`` on one line, if it is printable ASCII that fits in 998 characters."""
+    line = f"{name}: {value}"
+    if len(line) > 998 or _TEXT.fullmatch(value) is None or "=?" in value:
+        return None
+    return line.encode("ascii") + CRLF
 
 
 #: The SMTP policy (CRLF line ends) with cached header classes and folds.
