@@ -97,8 +97,25 @@ class MonthPoint:
     summary: Summary
 
 
+class BeforeAfter:
+    """The changes between a ``before`` and an ``after`` summary (after minus before)."""
+
+    before: Summary
+    after: Summary
+
+    @property
+    def understood_change(self) -> Interval | None:
+        """Change in understood % with Newcombe's interval."""
+        return self.after.understood.change_from(self.before.understood)
+
+    @property
+    def helped_change(self) -> Interval | None:
+        """Change in helped % with Newcombe's interval."""
+        return self.after.helped.change_from(self.before.helped)
+
+
 @dataclass(frozen=True)
-class Control:
+class Control(BeforeAfter):
     """A team an event did not concern, over the same before/after windows.
 
     If the event's team changed and these did not, the change is more likely
@@ -109,19 +126,9 @@ class Control:
     before: Summary
     after: Summary
 
-    @property
-    def understood_change(self) -> Interval | None:
-        """Change in understood % with Newcombe's interval."""
-        return self.after.understood.change_from(self.before.understood)
-
-    @property
-    def helped_change(self) -> Interval | None:
-        """Change in helped % with Newcombe's interval."""
-        return self.after.helped.change_from(self.before.helped)
-
 
 @dataclass(frozen=True)
-class EventEffect:
+class EventEffect(BeforeAfter):
     """An event's before/after comparison (after minus before)."""
 
     name: str
@@ -132,16 +139,6 @@ class EventEffect:
     weeks: int
     #: For an event of one team: every other team over the same windows.
     controls: tuple[Control, ...] = ()
-
-    @property
-    def understood_change(self) -> Interval | None:
-        """Change in understood % with Newcombe's interval."""
-        return self.after.understood.change_from(self.before.understood)
-
-    @property
-    def helped_change(self) -> Interval | None:
-        """Change in helped % with Newcombe's interval."""
-        return self.after.helped.change_from(self.before.helped)
 
 
 @dataclass(frozen=True)
