@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from csat.errors import ConfigurationError
 from csat.models import Event
 from csat.report import render_report
 from tests.metrics_data import Row, add_responses, add_unanswered
@@ -157,3 +158,28 @@ def test_a_team_event_shows_the_other_teams_over_the_same_windows(
     assert "2nd Level 100.0% (n = 6) 100.0% (n = 6) +0.0 pp" in text
     assert "clear change" in text
     assert "no clear change" in text
+
+
+def test_source_date_epoch_makes_the_pdf_reproducible(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    known_month(engine)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(NOW.timestamp())))
+    first, second = tmp_path / "first.pdf", tmp_path / "second.pdf"
+    render_report(engine, OCT, first, lang="en")
+    render_report(engine, OCT, second, lang="en")
+    assert first.read_bytes() == second.read_bytes()
+    meta = PdfReader(first).metadata
+    assert meta is not None and meta.creation_date is not None
+    assert meta.creation_date.replace(tzinfo=UTC) == NOW
+    assert "Generated on Nov 2, 2026" in pdf_text(first)
+
+
+@pytest.mark.parametrize("epoch", ["yesterday", "1e9", "99999999999999999999"])
+def test_a_bad_source_date_epoch_is_a_configuration_error(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, epoch: str
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    with pytest.raises(ConfigurationError, match="SOURCE_DATE_EPOCH"):
+        render_report(engine, OCT, tmp_path / "bad.pdf")
+    assert not (tmp_path / "bad.pdf").exists()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from .. import __version__
 from ..clock import ensure_aware
+from ..errors import ConfigurationError
 from ..metrics import DEFAULT_MIN_N, Bind, MonthReport, month_report
 from .i18n import Words
 from .layout import Document
@@ -41,12 +43,27 @@ def render_report(
     :param lang: ``"en"`` or ``"de"``; words, numbers and dates follow it.
     :param team: report on one team only.
     :param min_n: groups with fewer responses are shown but not ranked.
-    :param now: the creation date written into the PDF (default: now).
+    :param now: the creation date written into the PDF (default: the
+        ``SOURCE_DATE_EPOCH`` environment variable if set, for reproducible
+        output, else now).
     """
     words = Words(lang)
     data = month_report(bind, month, team=team, min_n=min_n, event_weeks=event_weeks)
-    created = ensure_aware(now, "now") if now is not None else datetime.now(UTC)
+    created = ensure_aware(now, "now") if now is not None else creation_time()
     return write_pdf(data, words, Path(path), created, author)
+
+
+def creation_time() -> datetime:
+    """``SOURCE_DATE_EPOCH`` (reproducible builds' convention) if set, else now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch:
+        return datetime.now(UTC)
+    try:
+        return datetime.fromtimestamp(int(epoch), UTC)
+    except (ValueError, OverflowError, OSError) as e:
+        raise ConfigurationError(
+            "SOURCE_DATE_EPOCH", f"must be seconds since 1970-01-01 UTC, not {epoch!r}"
+        ) from e
 
 
 def write_pdf(
