@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +14,7 @@ import click
 from . import export as exporting
 from . import metrics
 from .cli_support import CLIError, db_option, migrated_engine, settings_for
+from .clock import ensure_aware
 
 if TYPE_CHECKING:
     _DateType = click.ParamType[date]
@@ -41,8 +42,18 @@ class Month(_DateType):
             self.fail(f"{value!r} is not a month in the form YYYY-MM", param, ctx)
 
 
+def previous_month(now: datetime | None = None) -> date:
+    """The first day of the last complete calendar month (UTC) before ``now``."""
+    current = ensure_aware(now, "now") if now is not None else datetime.now(UTC)
+    return metrics.add_months(metrics.month_start(current.astimezone(UTC).date()), -1)
+
+
 month_option = click.option(
-    "--month", type=Month(), required=True, metavar="YYYY-MM", help="The calendar month (UTC)."
+    "--month",
+    type=Month(),
+    default=previous_month,
+    metavar="YYYY-MM",
+    help="The calendar month (UTC); default: the last complete month.",
 )
 team_option = click.option("--team", default=None, help="Only this team.")
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner, Result
 
 from csat.cli import cli
+from csat.cli_report import previous_month
 from csat.config import DEFAULTS
 from csat.db import create_csat_engine
 from tests.metrics_data import Row, add_responses
@@ -119,3 +121,29 @@ def test_bad_month_is_a_one_line_usage_error(db: str, month: str) -> None:
     assert result.stderr.startswith("csat: error: ")
     assert "YYYY-MM" in result.stderr
     assert len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("now", "month"),
+    [
+        (datetime(2026, 11, 1, 6, 0, tzinfo=UTC), date(2026, 10, 1)),
+        (datetime(2026, 11, 30, 23, 59, tzinfo=UTC), date(2026, 10, 1)),
+        (datetime(2027, 1, 1, 0, 0, tzinfo=UTC), date(2026, 12, 1)),
+        # 1 Nov 00:30 in Berlin is still 31 Oct in UTC: the month before is September.
+        (datetime(2026, 11, 1, 0, 30, tzinfo=ZoneInfo("Europe/Berlin")), date(2026, 9, 1)),
+    ],
+)
+def test_previous_month_is_the_last_complete_utc_month(now: datetime, month: date) -> None:
+    assert previous_month(now) == month
+
+
+def test_month_defaults_to_the_last_complete_month(db: str) -> None:
+    """What a cron job on the first of the month wants, with no date arithmetic."""
+    expected = previous_month()
+    result = run("metrics", "--db", db, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["month"] in {
+        f"{expected:%Y-%m}",
+        f"{previous_month():%Y-%m}",  # the month turned while the command ran
+    }
+    assert "default: the last complete month" in " ".join(run("report", "--help").output.split())
