@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import os
 import re
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
@@ -304,3 +305,22 @@ def test_make_demo_reports_the_last_month_and_serve_opens_the_links() -> None:
     assert "DEMO_SECRET_KEY" in example
     assert DEMO_SECRET_KEY.startswith("demo-only")
     assert date(2026, 10, 1) == last
+
+
+def test_emails_nobody_keeps_are_removed_batch_by_batch(tmp_path: Path) -> None:
+    """Without --outbox the year's 27,000 emails never pile up (a small /dev/shm is enough)."""
+    shm = Path("/dev/shm")  # noqa: S108 - where run_demo puts its temporary outbox on Linux
+    if not (shm.is_dir() and os.access(shm, os.W_OK)):
+        pytest.skip("no writable /dev/shm: the temporary outbox is elsewhere")
+    before = set(shm.glob("csat-demo-outbox-*"))
+    left: list[int] = []  # emails in the outbox at the start of each simulated day
+
+    def count(days: int) -> None:
+        for directory in set(shm.glob("csat-demo-outbox-*")) - before:
+            left.append(len(list(directory.glob("*.eml"))))
+
+    result = run_demo(f"sqlite:///{tmp_path / 'm.db'}", seed=SEED, months=1, progress=count)
+    assert result.sent > 500
+    assert len(left) >= 28  # the outbox existed all month
+    assert max(left) == 0  # each send's files were removed once sent
+    assert set(shm.glob("csat-demo-outbox-*")) == before

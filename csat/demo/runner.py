@@ -136,7 +136,9 @@ def _demo_app(service_url: str, clock: FixedClock) -> Any:
 
 
 class _Simulation:
-    def __init__(self, app: Any, clock: FixedClock, outbox: Path, fast: bool, seed: int) -> None:
+    def __init__(
+        self, app: Any, clock: FixedClock, outbox: Path, fast: bool, seed: int, keep: bool
+    ) -> None:
         from ..delivery import DirectorySender
         from ..ext import get_service
 
@@ -144,6 +146,8 @@ class _Simulation:
         self.clock = clock
         self.fast = fast
         self.service: SurveyService = get_service(app)
+        self.outbox = outbox
+        self.keep = keep  # the emails; else each batch is removed once sent
         self.sender = DirectorySender(outbox)
         self.client = app.test_client()
         self.rng = random.Random(seed)  # noqa: S311 - a reproducible simulation, not secrets
@@ -213,7 +217,7 @@ def run_demo(
     clock = FixedClock(start)
     app = _demo_app(db_url, clock)
     with _outbox_dir(outbox) as directory:
-        sim = _Simulation(app, clock, directory, fast, seed)
+        sim = _Simulation(app, clock, directory, fast, seed, keep=outbox is not None)
         _require_empty(sim.service)
         end = END if until is None else min(END, datetime.combine(until, time(), END.tzinfo))
         return _run(sim, start, end, progress)
@@ -224,7 +228,7 @@ def _outbox_dir(outbox: str | Path | None) -> Iterator[Path]:
     if outbox is not None:
         yield Path(outbox)
         return
-    # Emails nobody keeps go to memory where there is a tmpfs (Linux): 27,000 files.
+    # Emails nobody keeps go to memory where there is a tmpfs (Linux), one batch at a time.
     shm = Path("/dev/shm")  # noqa: S108 - only as the parent of a mkdtemp directory
     where = str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
     with tempfile.TemporaryDirectory(prefix="csat-demo-outbox-", dir=where) as directory:
@@ -282,6 +286,9 @@ def _run(
             result.reminded += report.reminded
             result.expired += report.expired
             result.failed += report.failed
+            if not sim.keep:  # a few files at a time, not 27,000 (a small /dev/shm)
+                for email in sim.outbox.glob("*.eml"):
+                    email.unlink()
         elif action.kind == "answer":
             invitation, form = action.data
             sim.answer(invitation, form)
