@@ -38,6 +38,23 @@ class UnsubscribeForm(FlaskForm):  # type: ignore[misc]
     """The confirmation button of the unsubscribe page (CSRF only)."""
 
 
+class _ChoiceField(RadioField):  # type: ignore[misc]
+    """WTForms' RadioField; its choice check is one set look-up (same rule, same message)."""
+
+    def __init__(self, *args: Any, accepted: frozenset[str] = frozenset(), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._accepted = accepted
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        # SelectField's check builds a Choice per option to find one equal to the data.
+        if self.process_errors or not self.validate_choice:
+            return
+        if self.data not in self._accepted:
+            raise ValidationError(
+                self.invalid_choice_message or self.gettext("Not a valid choice.")
+            )
+
+
 def _field(question: Question, locale: str, comment_max_length: int) -> Field:
     label = question.text.get(locale) or next(iter(question.text.values()))
     required = gettext("Please choose an answer.")
@@ -51,11 +68,12 @@ def _field(question: Question, locale: str, comment_max_length: int) -> Field:
     else:
         choices = [SelectChoice(c.value, c.label.get(locale, c.value)) for c in question.choices]
     validators = [InputRequired(required)] if question.required else [Optional()]
-    return RadioField(
+    return _ChoiceField(
         label,
         choices=choices,
         validators=validators,
         validate_choice=True,
+        accepted=frozenset(str(c.value) for c in choices),
     )
 
 
