@@ -191,9 +191,9 @@ def initial_data(
     """
     data: dict[str, Any] = {k: str(v) for k, v in stored.items()}
     for q in survey.questions:
-        value = query.get(q.key)
-        if value is None or q.type == "text":
+        if q.key not in query or q.type == "text":  # `in`: a miss raises no KeyError inside
             continue
+        value = query[q.key]
         try:
             cleaned = survey.validate_answers({q.key: value}, partial=True)
         except ValueError:
