@@ -39,7 +39,7 @@ class UnsubscribeForm(FlaskForm):  # type: ignore[misc]
 
 
 class _ChoiceField(RadioField):  # type: ignore[misc]
-    """WTForms' RadioField; its choice check is one set look-up (same rule, same message)."""
+    """WTForms' RadioField; an offered answer passes its choice check with one set look-up."""
 
     def __init__(self, *args: Any, accepted: frozenset[str] = frozenset(), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -47,12 +47,12 @@ class _ChoiceField(RadioField):  # type: ignore[misc]
 
     def pre_validate(self, form: FlaskForm) -> None:
         # SelectField's check builds a Choice per option to find one equal to the data.
-        if self.process_errors or not self.validate_choice:
+        # An offered answer passes it; without an answer, the field's InputRequired or
+        # Optional (each choice field has one, see _field) clears what it would say.
+        # Anything else still goes through it (same rule, WTForms' own message).
+        if self.data in self._accepted or not (self.raw_data and self.raw_data[0]):
             return
-        if self.data not in self._accepted:
-            raise ValidationError(
-                self.invalid_choice_message or self.gettext("Not a valid choice.")
-            )
+        super().pre_validate(form)
 
 
 def _field(question: Question, locale: str, comment_max_length: int) -> Field:
@@ -67,6 +67,7 @@ def _field(question: Question, locale: str, comment_max_length: int) -> Field:
         choices = [SelectChoice(str(v), str(v)) for v in range(question.min, question.max + 1)]
     else:
         choices = [SelectChoice(c.value, c.label.get(locale, c.value)) for c in question.choices]
+    # _ChoiceField.pre_validate relies on one of these two.
     validators = [InputRequired(required)] if question.required else [Optional()]
     return _ChoiceField(
         label,
