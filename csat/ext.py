@@ -53,6 +53,9 @@ class CSATState:
     #: Rendered questions of the survey page, by survey version, locale, limit,
     #: question and preselected answer (see :mod:`csat.views`).
     fragments: dict[tuple[Any, ...], Markup] = field(default_factory=dict, compare=False)
+    #: Survey pages of first visits, with stand-ins for the token and CSRF token, by
+    #: survey version, locale, limit, CSRF field, script root and preselection.
+    pages: dict[tuple[Any, ...], str] = field(default_factory=dict, compare=False)
 
 
 def _bind(

@@ -38,6 +38,23 @@ class UnsubscribeForm(FlaskForm):  # type: ignore[misc]
     """The confirmation button of the unsubscribe page (CSRF only)."""
 
 
+class _ChoiceField(RadioField):  # type: ignore[misc]
+    """WTForms' RadioField; an offered answer passes its choice check with one set look-up."""
+
+    def __init__(self, *args: Any, accepted: frozenset[str] = frozenset(), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._accepted = accepted
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        # SelectField's check builds a Choice per option to find one equal to the data.
+        # An offered answer passes it; without an answer, the field's InputRequired or
+        # Optional (each choice field has one, see _field) clears what it would say.
+        # Anything else still goes through it (same rule, WTForms' own message).
+        if self.data in self._accepted or not (self.raw_data and self.raw_data[0]):
+            return
+        super().pre_validate(form)
+
+
 def _field(question: Question, locale: str, comment_max_length: int) -> Field:
     label = question.text.get(locale) or next(iter(question.text.values()))
     required = gettext("Please choose an answer.")
@@ -50,12 +67,14 @@ def _field(question: Question, locale: str, comment_max_length: int) -> Field:
         choices = [SelectChoice(str(v), str(v)) for v in range(question.min, question.max + 1)]
     else:
         choices = [SelectChoice(c.value, c.label.get(locale, c.value)) for c in question.choices]
+    # _ChoiceField.pre_validate relies on one of these two.
     validators = [InputRequired(required)] if question.required else [Optional()]
-    return RadioField(
+    return _ChoiceField(
         label,
         choices=choices,
         validators=validators,
         validate_choice=True,
+        accepted=frozenset(str(c.value) for c in choices),
     )
 
 
@@ -173,9 +192,9 @@ def initial_data(
     """
     data: dict[str, Any] = {k: str(v) for k, v in stored.items()}
     for q in survey.questions:
-        value = query.get(q.key)
-        if value is None or q.type == "text":
+        if q.key not in query or q.type == "text":  # `in`: a miss raises no KeyError inside
             continue
+        value = query[q.key]
         try:
             cleaned = survey.validate_answers({q.key: value}, partial=True)
         except ValueError:

@@ -21,7 +21,7 @@ from . import privacy
 from .catalog import SurveyCatalog
 from .clock import Clock, ensure_aware, utcnow
 from .config import Settings
-from .db import WRITE_OPTION, execute_update, make_sessionmaker, masked_url
+from .db import SINGLE_READ_OPTION, WRITE_OPTION, execute_update, make_sessionmaker, masked_url
 from .errors import DatabaseError, InvalidInputError
 from .invites import Inviter, InviteRequest, InviteResult
 from .models import Event, Invitation, metadata
@@ -135,6 +135,11 @@ class SurveyService:
                     # Reads of immutable or single rows need no transaction: without
                     # one, psycopg saves the BEGIN and COMMIT round trips.
                     conn.execution_options(isolation_level="AUTOCOMMIT")
+                    yield conn
+                    return
+                elif conn.dialect.name == "sqlite":
+                    # The same on SQLite: a lone SELECT runs atomically without BEGIN.
+                    conn.execution_options(**{SINGLE_READ_OPTION: True})
                     yield conn
                     return
                 with conn.begin():

@@ -8,14 +8,16 @@ cancelled ones a 410 page that says only "expired".
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import force_locale, format_date, format_decimal, format_time, get_timezone
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import webhook
 from .errors import (
@@ -40,6 +42,14 @@ webhook_resolved = webhook.resolved
 
 #: At most this many rendered questions are kept per app (then the cache starts anew).
 _MAX_FRAGMENTS = 2048
+#: At most this many rendered survey pages are kept per app (then the cache starts anew).
+_MAX_PAGES = 512
+
+#: Stand-ins for the token and the CSRF token in a cached survey page: letters and
+#: digits only, so escaping and URL quoting leave them as they are.
+_TOKEN_MARK = "csattoken" + secrets.token_hex(12)
+_CSRF_MARK = "csatcsrf" + secrets.token_hex(12)
+_TEMPLATES = Path(__file__).parent / "templates"
 
 #: RFC 8058: the body a mail provider POSTs for one-click unsubscribe.
 ONE_CLICK_FIELD, ONE_CLICK_VALUE = "List-Unsubscribe", "One-Click"
@@ -116,6 +126,16 @@ class _LazyForm:
         return iter(self.get())
 
 
+def _own_page_templates(base_template: str) -> bool:
+    """True when the survey page and its layout are csat's own (a host's could vary per request)."""
+    env = current_app.jinja_env
+    for name in ("csat/survey.html", base_template):
+        filename = env.get_template(name).filename
+        if filename is None or not Path(filename).is_relative_to(_TEMPLATES):
+            return False
+    return True
+
+
 def _survey_page(
     view: SurveyView,
     token: str,
@@ -154,19 +174,40 @@ def _survey_page(
                 fragments[key] = markup
         return markup
 
-    return _render(
-        "survey.html",
-        locale,
-        status,
-        view=view,
-        form=form,
-        errors=form.errors if not lazy or form.built else {},
-        csrf_field=csrf_field,
-        csrf_token=generate_csrf,
-        token=token,
-        limit=limit,
-        question=question,
-    )
+    def render(token: str, csrf_token: Callable[[], str]) -> tuple[str, int]:
+        return _render(
+            "survey.html",
+            locale,
+            status,
+            view=view,
+            form=form,
+            errors=form.errors if not lazy or form.built else {},
+            csrf_field=csrf_field,
+            csrf_token=csrf_token,
+            token=token,
+            limit=limit,
+            question=question,
+        )
+
+    if not (reuse and lazy and not form.built and data is not None and not view.answered):
+        return render(token, generate_csrf)
+    # A first visit: the page is the same for every token of this survey version, locale
+    # and preselection but for the token and the CSRF token, so it is rendered once with
+    # stand-ins (csat's own templates only) and they are replaced, escaped, on each request.
+    state = get_state()
+    key = (fingerprint, locale, limit, csrf_field, request.script_root, *sorted(data.items()))
+    page = state.pages.get(key)
+    if page is None:
+        if not _own_page_templates(state.base_template):
+            return render(token, generate_csrf)
+        page, _ = render(_TOKEN_MARK, lambda: _CSRF_MARK)
+        if len(state.pages) >= _MAX_PAGES:
+            state.pages.clear()
+        state.pages[key] = page
+    body = page.replace(_TOKEN_MARK, str(escape(token)))
+    if csrf_field:
+        body = body.replace(_CSRF_MARK, str(escape(generate_csrf())))
+    return body, status
 
 
 @blueprint.after_request

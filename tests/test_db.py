@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from csat import ConfigurationError
 from csat.db import (
+    SINGLE_READ_OPTION,
     WRITE_OPTION,
     create_csat_engine,
     insert_ignoring_duplicates,
@@ -90,6 +92,34 @@ def test_sqlite_write_transactions_queue_instead_of_failing(sqlite_path: Path) -
     with engine.connect() as conn:
         assert conn.execute(text("SELECT n FROM counter")).scalar() == 120
     engine.dispose()
+
+
+def test_sqlite_transactions_begin_as_asked(sqlite_path: Path) -> None:
+    """A plain connection BEGINs, a write one takes the lock, a single read needs neither."""
+    engine = create_csat_engine(f"sqlite:///{sqlite_path}")
+    other = create_csat_engine(f"sqlite:///{sqlite_path}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (n INTEGER)"))
+    for options, in_transaction, locked in (
+        ({}, True, False),
+        ({WRITE_OPTION: True}, True, True),
+        ({SINGLE_READ_OPTION: True}, False, False),
+    ):
+        with engine.connect().execution_options(**options) as conn:
+            assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 0
+            driver = conn.connection.driver_connection
+            assert driver is not None and driver.in_transaction is in_transaction
+            with other.connect() as writer:  # a write lock makes the other writer wait
+                writer.execute(text("PRAGMA busy_timeout = 0"))
+                try:
+                    writer.execute(text("INSERT INTO t VALUES (1)"))
+                    writer.rollback()
+                    blocked = False
+                except OperationalError:
+                    blocked = True
+            assert blocked is locked
+    engine.dispose()
+    other.dispose()
 
 
 def test_insert_ignoring_duplicates(engine: Engine) -> None:

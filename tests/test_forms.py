@@ -86,3 +86,42 @@ def test_harmless_keys_pass(engine: Engine, clock: FixedClock) -> None:
         form = survey_form_class(stock_survey("post_ticket"), "de", 2000)(meta={"csrf": False})
     assert form["understood"].label.text.startswith("Hatten Sie das Gefühl")
     assert {"data", "errors", "meta", "validate", "populate_obj"} <= FORM_ATTRIBUTES
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_choice_check_matches_wtforms_radio_field(lang: str) -> None:
+    """The survey form's choice fields accept and refuse exactly what RadioField does."""
+    from werkzeug.datastructures import MultiDict
+    from wtforms import Form, RadioField
+
+    survey = stock_survey("post_ticket")
+    app = Flask("host")
+    app.config.update(SECRET_KEY="s", WTF_CSRF_ENABLED=False)
+    choice_questions = [q for q in survey.questions if q.type != "text"]
+    assert choice_questions
+    with app.test_request_context():
+        form_class = survey_form_class(survey, lang, 2000)
+        for q in choice_questions:
+            ours = form_class(formdata=None)[q.key]
+            reference = type(
+                "Reference",
+                (Form,),
+                {
+                    "f": RadioField(
+                        choices=ours.choices, validators=ours.validators, validate_choice=True
+                    )
+                },
+            )
+            values = [c.value for c in ours.choices] + ["", " ", "0", "04", "x", "<b>", " 1"]
+            outcomes = set()
+            for value in [*values, None]:
+                formdata = MultiDict({} if value is None else {q.key: value})
+                ours_form = form_class(formdata=formdata)
+                ours_form.validate()
+                ref_form = reference(formdata=MultiDict({} if value is None else {"f": value}))
+                ref_form.validate()
+                assert bool(ours_form[q.key].errors) == bool(ref_form.f.errors), (q.key, value)
+                if lang == "en":  # the reference form speaks WTForms' English
+                    assert ours_form[q.key].errors == ref_form.f.errors, (q.key, value)
+                outcomes.add(bool(ref_form.f.errors))
+            assert outcomes == {True, False}  # both accepted and refused values were tried

@@ -42,6 +42,11 @@ def test_well_formed() -> None:
     assert not is_well_formed("a" * 23)
     assert not is_well_formed("ä" * 24)
     assert not is_well_formed("a" * 23 + "/")
+    assert not is_well_formed("a" * 24 + "\n") and not is_well_formed("a" * 23 + "\n")
+    assert not is_well_formed("\u0663" * 24) and not is_well_formed(
+        "\uff11" * 24
+    )  # digits, not ASCII
+    assert not is_well_formed("a" * 25)
     assert is_well_formed("aZ09-_" * 4)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
@@ -102,6 +104,28 @@ def test_reused_question_markup_follows_preselection_errors_and_stored_text(
     edit = client.get(f"/survey/{token}").text
     assert ">\r\n&lt;i&gt;mine&lt;/i&gt;</textarea>" in edit and checked.format(2) in edit
     assert "&lt;i&gt;mine" not in client.get(f"/survey/{invite(app, 'T-2')}").text
+
+
+def test_reused_page_carries_each_requests_own_token_and_csrf_token(
+    app: Flask, engine: Engine
+) -> None:
+    tokens = [invite(app, f"T-{i}") for i in range(3)]
+    pages = []
+    for token in tokens:  # rendered once, then reused for the other tokens
+        client = app.test_client()
+        page = client.get(f"/survey/{token}?understood=4")
+        others = [t for t in tokens if t != token]
+        assert page.text.count(token) == 2 and not any(t in page.text for t in others)
+        assert f'action="/survey/{token}"' in page.text
+        assert f'href="/survey/{token}/unsubscribe"' in page.text
+        pages.append(page.text.replace(token, "TOKEN"))
+        csrf = csrf_token(client, f"/survey/{token}?understood=4")
+        answer = client.post(f"/survey/{token}", data={"csrf_token": csrf, "understood": "4"})
+        assert answer.status_code == 303
+    csrf_values = {re.search(r'type="hidden" value="([^"]+)"', p).group(1) for p in pages}  # type: ignore[union-attr]
+    assert len(csrf_values) == 3  # each session its own token
+    assert len({re.sub(r'type="hidden" value="[^"]+"', "", p) for p in pages}) == 1
+    assert _responses(engine) == 3
 
 
 def test_form_messages_in_the_page_language(app: Flask) -> None:
