@@ -89,7 +89,7 @@ def test_marks_take_the_pipeline_on_postgresql_only(
 
 
 def test_cancelled_while_sending_in_the_pipeline(service: SurveyService, engine: Engine) -> None:
-    """The overlapped marks still look again at every row before it is sent."""
+    """The pipelined marks still look again at the rows before they are sent."""
     _invite(service, 40)
     sent: list[str] = []
 

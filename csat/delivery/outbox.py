@@ -15,9 +15,7 @@ Everything lives in the invitation rows, nothing only in memory:
    between sending and marking leaves at most ``mark_every`` rows in flight:
    after the lease they go out again, with the same Message-ID. On PostgreSQL
    with psycopg the marks take one round trip each, on a second connection
-   (:mod:`csat.delivery.pipeline`), and are written while the next messages
-   go out: every ``mark_every // 2`` messages, each time looking again at the
-   half after the next, so both bounds stay ``mark_every``.
+   (:mod:`csat.delivery.pipeline`).
 
 Transient failures are retried with exponential backoff and full jitter
 (capped at :attr:`RetryPolicy.cap`); after :attr:`RetryPolicy.give_up` of
@@ -30,7 +28,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -100,8 +97,6 @@ class Outbox:
         #: through a :class:`~csat.delivery.pipeline.Pipeline`, one round trip each.
         self.connect = connect
         self._pipeline: Pipeline | None = None
-        #: Writes the pipeline's marks while the next messages go out.
-        self._marker: ThreadPoolExecutor | None = None
 
     # -- queries ---------------------------------------------------------------
 
@@ -269,14 +264,10 @@ class Outbox:
         budget = limit if limit is not None else -1
         if self.connect is not None:
             self._pipeline = Pipeline(self.connect)
-            self._marker = ThreadPoolExecutor(1, thread_name_prefix="csat-marks")
         try:
             return self._drain(sender, budget, report, progress)
         finally:
-            pipeline, marker = self._pipeline, self._marker
-            self._pipeline = self._marker = None
-            if marker is not None:
-                marker.shutdown()
+            pipeline, self._pipeline = self._pipeline, None
             if pipeline is not None:
                 pipeline.close()
 
@@ -310,25 +301,11 @@ class Outbox:
         deadline = self.clock() + self.lease * 0.8
         skip: set[int] = set()
         done = 0
-        # With a second connection (the pipeline's), the marks of the last `step`
-        # rows are written while the next `step` are sent, and look again at the
-        # `step` after those: at most 2 * step <= mark_every rows are ever sent
-        # but unmarked, and a row is looked at again at most that many messages
-        # before it is sent, as without the overlap.
-        marker = self._marker if self.mark_every >= 2 else None
-        step = self.mark_every if marker is None else self.mark_every // 2
-        pending: Future[set[int]] | None = None
         try:
             for index, item in enumerate(batch):
-                if index and index % step == 0:
-                    if marker is None:
-                        skip |= self._flush(claim_id, marks, batch[index : index + step], reminders)
-                    else:
-                        if pending is not None:
-                            skip |= pending.result()
-                        group, marks = marks, []
-                        upcoming = batch[index + step : index + 2 * step]
-                        pending = marker.submit(self._flush, claim_id, group, upcoming, reminders)
+                if index and index % self.mark_every == 0:
+                    upcoming = batch[index : index + self.mark_every]
+                    skip = self._flush(claim_id, marks, upcoming, reminders)
                 now = self.clock()
                 if now >= deadline:
                     return done  # the lease ends soon: leave the rest to a later run
@@ -351,12 +328,8 @@ class Outbox:
                 if progress is not None:
                     progress(1)
         finally:
-            try:
-                if pending is not None:
-                    pending.result()
-            finally:
-                unattempted = [item.envelope.invitation_id for item in batch[done:]]
-                self._finish(claim_id, marks, batch, unattempted, reminders)
+            unattempted = [item.envelope.invitation_id for item in batch[done:]]
+            self._finish(claim_id, marks, batch, unattempted, reminders)
         return done
 
     def _finish(
