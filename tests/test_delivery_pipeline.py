@@ -86,6 +86,11 @@ def test_marks_take_the_pipeline_on_postgresql_only(
     marks = [s for s in seen if s.startswith("UPDATE") and "sent_at" in s]
     # Through SQLAlchemy: every mark elsewhere; none on PostgreSQL (psycopg's pipeline).
     assert (marks == []) == (db_kind == "postgresql")
+    # PostgreSQL claims in one UPDATE … RETURNING, the others SELECT, then UPDATE.
+    claims = [s for s in seen if "csat_due" in s]
+    assert len(claims) == (3 if db_kind == "postgresql" else 0)  # 25 rows, none left, reminders
+    if claims:
+        assert "FOR UPDATE SKIP LOCKED" in claims[0] and "RETURNING" in claims[0]
 
 
 def test_cancelled_while_sending_in_the_pipeline(service: SurveyService, engine: Engine) -> None:

@@ -32,7 +32,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -48,6 +48,7 @@ from .pipeline import Connect, Pipeline
 from .queries import (
     COLUMNS,
     Claimed,
+    claim_returning,
     claimed,
     due_invitations,
     due_reminders,
@@ -128,6 +129,19 @@ class Outbox:
         claim_id = secrets.token_hex(16)
         condition = due_reminders(now) if reminders else due_invitations(now)
         order = Invitation.reminder_due_at if reminders else Invitation.due_at
+        values = {"claim_id": claim_id, "claimed_until": now + self.lease,
+                  "attempts": Invitation.attempts + 1}  # fmt: skip
+        pipeline = self._pipeline
+        if pipeline is not None:  # one round trip: UPDATE … RETURNING
+            statement = claim_returning(condition, order, limit, values)
+
+            def returning(connection: Connection) -> list[Claimed]:
+                rows = sorted(connection.execute(statement).all(), key=lambda r: r.csat_order)
+                fps = {r.survey_version for r in rows}
+                surveys = {fp: self.catalog.version(connection, fp) for fp in fps}
+                return [claimed(r, surveys, reminders) for r in rows]
+
+            return claim_id, self._again(lambda: pipeline.run(returning))
         # Index order only (no tie-break column): the database stops after `limit` rows.
         query = select(*COLUMNS).where(condition).order_by(order).limit(limit)
 
@@ -141,11 +155,7 @@ class Outbox:
             session.execute(
                 update(Invitation)
                 .where(Invitation.id.in_([r.id for r in rows]), free(now))
-                .values(
-                    claim_id=claim_id,
-                    claimed_until=now + self.lease,
-                    attempts=Invitation.attempts + 1,
-                )
+                .values(values)
                 .execution_options(synchronize_session=False)
             )
             surveys = {

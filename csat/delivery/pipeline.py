@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from sqlalchemy import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
@@ -33,6 +33,7 @@ Connect = Callable[[], AbstractContextManager[Connection]]
 #: Marks grouped by the columns they set: rows of ``b_id`` and the columns' values.
 Marks = dict[tuple[str, ...], list[dict[str, Any]]]
 _INVITATIONS = metadata.tables[Invitation.__tablename__]
+T = TypeVar("T")
 
 
 def supported(dialect: Dialect) -> bool:
@@ -197,6 +198,20 @@ class Pipeline:
         finally:
             cursor.close()
             reader.close()
+
+    def run(self, work: Callable[[Connection], T]) -> T:
+        """Call ``work`` with the connection (autocommit: each statement is its own
+        transaction, e.g. the claim's ``UPDATE … RETURNING``)."""
+        connection = self._open()
+        try:
+            result = work(connection)
+            connection.commit()  # ends SQLAlchemy's transaction; nothing to send
+        except DBAPIError as e:
+            opened, self._opened, self._connection = self._opened, None, None
+            assert opened is not None
+            opened.__exit__(type(e), e, e.__traceback__)
+            raise
+        return result
 
     def _fail(self, connection: Connection, raw: Any, error: Any, sql: str) -> NoReturn:
         """Roll back, give the connection back (the next use opens a new one) and

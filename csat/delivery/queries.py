@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..models import Invitation, Response
+from ..models import Invitation, Response, metadata
 from ..rules import Status
 from ..survey import Survey
 from .marks import GONE, SYNC_OFF, mark_statement
@@ -157,4 +157,30 @@ def release(session: Session, claim_id: str, ids: list[int], unattempted: list[i
         .where(Invitation.id.in_(ids), Invitation.claim_id == claim_id)
         .values(claim_id=None, claimed_until=None)
         .execution_options(synchronize_session=False)
+    )
+
+
+def claim_returning(condition: Any, order: Any, limit: int, values: dict[str, Any]) -> Any:
+    """The claim as one statement (PostgreSQL): lock up to ``limit`` rows due by
+    ``condition``, skipping locked ones, lease them with ``values`` and return them
+    as :data:`COLUMNS` (``attempts`` as read before the claim) and ``csat_order``."""
+    table = metadata.tables[Invitation.__tablename__]
+    due = (
+        select(table.c.id)
+        .where(condition)
+        .order_by(order)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .cte("csat_due")
+    )
+    columns = [table.c[column.key] for column in COLUMNS if column.key != "attempts"]
+    return (
+        update(table)
+        .where(table.c.id == due.c.id)
+        .values(values)
+        .returning(
+            *columns,
+            (table.c.attempts - 1).label("attempts"),
+            table.c[order.key].label("csat_order"),
+        )
     )
