@@ -9,7 +9,8 @@ same statements, with an explicit ``BEGIN`` and ``COMMIT``, in psycopg's
 pipeline mode over one autocommit connection held for the run: one round trip
 for the same single transaction. The statements are those the other databases
 run (:mod:`csat.delivery.marks`), compiled once for the connection's dialect,
-with ``= ANY(array)`` for a list of ids.
+with ``= ANY(array)`` for a list of ids. The outbox also claims its batches
+on this connection (:meth:`Pipeline.run`: one ``UPDATE … RETURNING``).
 
 A failed transaction is rolled back and the connection given back through its
 context manager, which turns the driver error into a
