@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -280,14 +281,20 @@ class SurveyService:
         self, now: datetime | None, templates: BaseLoader | None, rng: random.Random | None
     ) -> Any:
         from .delivery import MessageBuilder, Outbox, RetryPolicy  # lazily: import time
+        from .delivery.pipeline import supported as pipeline_supported
 
         fixed = None if now is None else self._now(now)
         clock = self.clock if fixed is None else (lambda: fixed)
         secret = self.settings.require_secret_key()
         builder = MessageBuilder(self.settings, secret, templates)
         retry = RetryPolicy() if rng is None else RetryPolicy(rng=rng)
+        connect = None
+        if pipeline_supported(self.engine.dialect):
+            # On PostgreSQL _connection(write=False) is an autocommit connection:
+            # the outbox's pipelines bring their own BEGIN and COMMIT.
+            connect = partial(self._connection, write=False)
         return Outbox(self._transaction, self.settings, self.catalog, builder,
-                      clock=clock, retry=retry)  # fmt: skip
+                      clock=clock, retry=retry, connect=connect)  # fmt: skip
 
     # -- answers -----------------------------------------------------------------
 

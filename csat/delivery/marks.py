@@ -31,15 +31,22 @@ def mark_statement(keys: tuple[str, ...]) -> Any:
 
 
 UPCOMING = _INVITATIONS.c.id.in_(bindparam("ids", expanding=True))
-#: Ids of upcoming rows not to send any more: an invitation cancelled (or no
-#: longer pending), a reminder answered or no longer due to a sent invitation.
-GONE = {
-    False: select(_INVITATIONS.c.id).where(UPCOMING, _INVITATIONS.c.status != Status.PENDING.value),
-    True: select(_INVITATIONS.c.id).where(
-        UPCOMING,
+
+
+def gone_statement(upcoming: Any, reminders: bool) -> Any:
+    """Ids of ``upcoming`` rows not to send any more: an invitation cancelled (or
+    no longer pending), a reminder answered or no longer due to a sent invitation."""
+    if not reminders:
+        return select(_INVITATIONS.c.id).where(
+            upcoming, _INVITATIONS.c.status != Status.PENDING.value
+        )
+    return select(_INVITATIONS.c.id).where(
+        upcoming,
         or_(
             _INVITATIONS.c.status != Status.SENT.value,
             exists().where(Response.invitation_id == _INVITATIONS.c.id),
         ),
-    ),
-}
+    )
+
+
+GONE = {reminders: gone_statement(UPCOMING, reminders) for reminders in (False, True)}

@@ -13,7 +13,9 @@ Everything lives in the invitation rows, nothing only in memory:
    ``mark_every`` messages (default 10), and each time the next ones are looked
    at again, so a ticket cancelled meanwhile is not sent. A sender killed
    between sending and marking leaves at most ``mark_every`` rows in flight:
-   after the lease they go out again, with the same Message-ID.
+   after the lease they go out again, with the same Message-ID. On PostgreSQL
+   with psycopg the marks take one round trip each, on a second connection
+   (:mod:`csat.delivery.pipeline`).
 
 Transient failures are retried with exponential backoff and full jitter
 (capped at :attr:`RetryPolicy.cap`); after :attr:`RetryPolicy.give_up` of
@@ -27,11 +29,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -40,11 +41,23 @@ from ..clock import Clock
 from ..config import Settings
 from ..db import execute_update
 from ..errors import DatabaseError, DeliveryError, SenderConfigurationError
-from ..models import Invitation, Response, metadata
+from ..models import Invitation, metadata
 from ..rules import Status
-from ..survey import Survey
-from .marks import GONE, SYNC_OFF, mark_statement
-from .message import Envelope, MessageBuilder, message_id
+from .message import MessageBuilder, message_id
+from .pipeline import Connect, Pipeline
+from .queries import (
+    COLUMNS,
+    Claimed,
+    claim_returning,
+    claimed,
+    due_invitations,
+    due_reminders,
+    expire_statements,
+    free,
+    group_marks,
+    release,
+    write_marks,
+)
 from .report import SendReport
 from .retry import RetryPolicy
 from .senders import Sender, SenderUnavailableError
@@ -53,21 +66,6 @@ Transaction = Callable[[], AbstractContextManager[Session]]
 T = TypeVar("T")
 Progress = Callable[[int], None]
 _INVITATIONS = metadata.tables[Invitation.__tablename__]
-
-
-@dataclass(slots=True)
-class _Claimed:
-    envelope: Envelope
-    survey: Survey
-    attempts: int
-    failing_since: datetime | None
-
-
-_COLUMNS = (
-    Invitation.id, Invitation.ticket_id, Invitation.email, Invitation.locale, Invitation.nonce,
-    Invitation.expires_at, Invitation.survey_version, Invitation.attempts,
-    Invitation.failing_since,
-)  # fmt: skip
 
 
 class Outbox:
@@ -85,6 +83,7 @@ class Outbox:
         lease: timedelta = timedelta(minutes=10),
         batch_size: int = 100,
         mark_every: int = 10,
+        connect: Connect | None = None,
     ) -> None:
         self.transaction = transaction
         self.settings = settings
@@ -95,38 +94,18 @@ class Outbox:
         self.lease = lease
         self.batch_size = batch_size
         self.mark_every = max(1, mark_every)
+        #: An autocommit connection on PostgreSQL with psycopg: the marks then go
+        #: through a :class:`~csat.delivery.pipeline.Pipeline`, one round trip each.
+        self.connect = connect
+        self._pipeline: Pipeline | None = None
 
     # -- queries ---------------------------------------------------------------
-
-    @staticmethod
-    def _free(now: datetime) -> Any:
-        return or_(Invitation.claimed_until.is_(None), Invitation.claimed_until <= now)
-
-    def _due_invitations(self, now: datetime) -> Any:
-        return and_(
-            Invitation.status == Status.PENDING.value,
-            Invitation.due_at <= now,
-            Invitation.expires_at > now,
-            or_(Invitation.next_attempt_at.is_(None), Invitation.next_attempt_at <= now),
-            self._free(now),
-        )
-
-    def _due_reminders(self, now: datetime) -> Any:
-        answered = exists().where(Response.invitation_id == Invitation.id)
-        return and_(
-            Invitation.status == Status.SENT.value,
-            Invitation.reminder_due_at <= now,
-            Invitation.expires_at > now,
-            Invitation.email.is_not(None),
-            self._free(now),
-            ~answered,
-        )
 
     def count_due(self, now: datetime) -> int:
         """How many invitations and reminders are due (for a progress bar)."""
         with self.transaction() as session:
             total = 0
-            for condition in (self._due_invitations(now), self._due_reminders(now)):
+            for condition in (due_invitations(now), due_reminders(now)):
                 query = select(func.count()).select_from(Invitation).where(condition)
                 total += int(session.execute(query).scalar_one())
             return total
@@ -137,28 +116,7 @@ class Outbox:
         Also drops reminders that are no longer wanted (answered, expired or
         erased), so the reminder queue only holds rows that will be sent.
         """
-        expire = (
-            update(Invitation)
-            .where(
-                Invitation.status == Status.PENDING.value,
-                Invitation.expires_at <= now,
-                self._free(now),
-            )
-            .values(status=Status.EXPIRED.value, claim_id=None, claimed_until=None)
-            .execution_options(synchronize_session=False)
-        )
-        answered = exists().where(Response.invitation_id == Invitation.id)
-        unwanted = (
-            update(Invitation)
-            .where(
-                Invitation.status == Status.SENT.value,
-                Invitation.reminder_due_at <= now,
-                or_(answered, Invitation.expires_at <= now, Invitation.email.is_(None)),
-                self._free(now),
-            )
-            .values(reminder_due_at=None)
-            .execution_options(synchronize_session=False)
-        )
+        unwanted, expire = expire_statements(now)
 
         def work(session: Session) -> int:
             session.execute(unwanted)
@@ -166,15 +124,28 @@ class Outbox:
 
         return self._run(work)
 
-    def claim(self, now: datetime, limit: int, *, reminders: bool) -> tuple[str, list[_Claimed]]:
+    def claim(self, now: datetime, limit: int, *, reminders: bool) -> tuple[str, list[Claimed]]:
         """Lease up to ``limit`` due rows to a new claim id; returns it and the rows."""
         claim_id = secrets.token_hex(16)
-        condition = self._due_reminders(now) if reminders else self._due_invitations(now)
+        condition = due_reminders(now) if reminders else due_invitations(now)
         order = Invitation.reminder_due_at if reminders else Invitation.due_at
-        # Index order only (no tie-break column): the database stops after `limit` rows.
-        query = select(*_COLUMNS).where(condition).order_by(order).limit(limit)
+        values = {"claim_id": claim_id, "claimed_until": now + self.lease,
+                  "attempts": Invitation.attempts + 1}  # fmt: skip
+        pipeline = self._pipeline
+        if pipeline is not None:  # one round trip: UPDATE … RETURNING
+            statement = claim_returning(condition, order, limit, values)
 
-        def work(session: Session) -> list[_Claimed]:
+            def returning(connection: Connection) -> list[Claimed]:
+                rows = sorted(connection.execute(statement).all(), key=lambda r: r.csat_order)
+                fps = {r.survey_version for r in rows}
+                surveys = {fp: self.catalog.version(connection, fp) for fp in fps}
+                return [claimed(r, surveys, reminders) for r in rows]
+
+            return claim_id, self._again(lambda: pipeline.run(returning))
+        # Index order only (no tie-break column): the database stops after `limit` rows.
+        query = select(*COLUMNS).where(condition).order_by(order).limit(limit)
+
+        def work(session: Session) -> list[Claimed]:
             locking = query
             if session.get_bind().dialect.name != "sqlite":
                 locking = query.with_for_update(skip_locked=True)
@@ -183,18 +154,14 @@ class Outbox:
                 return []
             session.execute(
                 update(Invitation)
-                .where(Invitation.id.in_([r.id for r in rows]), self._free(now))
-                .values(
-                    claim_id=claim_id,
-                    claimed_until=now + self.lease,
-                    attempts=Invitation.attempts + 1,
-                )
+                .where(Invitation.id.in_([r.id for r in rows]), free(now))
+                .values(values)
                 .execution_options(synchronize_session=False)
             )
             surveys = {
                 fp: self.catalog.version(session, fp) for fp in {r.survey_version for r in rows}
             }
-            return [self._claimed(r, surveys, reminders) for r in rows]
+            return [claimed(r, surveys, reminders) for r in rows]
 
         return claim_id, self._run(work)
 
@@ -203,27 +170,28 @@ class Outbox:
         deadlock or lock timeout: the database rolled it back, and every piece of
         work here is guarded so that running it again is safe (MariaDB picks
         such victims among concurrent senders)."""
+
+        def transaction() -> T:
+            with self.transaction() as session:
+                return work(session)
+
+        return self._again(transaction)
+
+    @staticmethod
+    def _again(transaction: Callable[[], T]) -> T:
+        """Call ``transaction``, again after a deadlock or lock timeout (see :meth:`_run`)."""
         for attempt in range(1, 4):
             try:
-                with self.transaction() as session:
-                    return work(session)
+                return transaction()
             except (OperationalError, DatabaseError) as e:
                 cause = e if isinstance(e, OperationalError) else e.__cause__
                 if attempt == 3 or not isinstance(cause, OperationalError):
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
-    @staticmethod
-    def _claimed(row: Any, surveys: dict[str, Survey], reminder: bool) -> _Claimed:
-        envelope = Envelope(
-            invitation_id=row.id, ticket_id=row.ticket_id, email=row.email, locale=row.locale,
-            nonce=row.nonce, expires_at=row.expires_at, reminder=reminder,
-        )  # fmt: skip
-        return _Claimed(envelope, surveys[row.survey_version], row.attempts + 1, row.failing_since)
-
     # -- outcomes --------------------------------------------------------------
 
-    def _sent_values(self, item: _Claimed, now: datetime) -> dict[str, Any]:
+    def _sent_values(self, item: Claimed, now: datetime) -> dict[str, Any]:
         release = {"claim_id": None, "claimed_until": None, "next_attempt_at": None,
                    "failing_since": None}  # fmt: skip
         if item.envelope.reminder:
@@ -241,7 +209,7 @@ class Outbox:
         }  # fmt: skip
 
     def _failure_values(
-        self, item: _Claimed, error: DeliveryError, now: datetime, report: SendReport
+        self, item: Claimed, error: DeliveryError, now: datetime, report: SendReport
     ) -> dict[str, Any]:
         release: dict[str, Any] = {"claim_id": None, "claimed_until": None}
         reminder = item.envelope.reminder
@@ -266,7 +234,7 @@ class Outbox:
         self,
         claim_id: str,
         marks: list[tuple[int, dict[str, Any]]],
-        upcoming: list[_Claimed],
+        upcoming: list[Claimed],
         reminders: bool,
     ) -> set[int]:
         """Write the outcomes so far, each guarded by the claim, in one transaction.
@@ -274,59 +242,23 @@ class Outbox:
         Also looks again at the ``upcoming`` rows: those cancelled (or, for a
         reminder, answered) since the claim are released and returned, not sent.
         """
-        expected = (Status.SENT if reminders else Status.PENDING).value
-        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        guard = {"b_claim": claim_id, "b_expected": expected}
-        for invitation_id, values in marks:
-            key = tuple(sorted(values))
-            groups.setdefault(key, []).append({"b_id": invitation_id, **guard, **values})
+        groups = group_marks(claim_id, marks, reminders)
         ids = [item.envelope.invitation_id for item in upcoming]
-
-        def work(session: Session) -> set[int]:
-            if groups and session.get_bind().dialect.name == "postgresql":
-                # A crash may lose the last marks; their rows are then sent again
-                # with the same Message-ID, as after a sender crash.
-                session.execute(SYNC_OFF)
-            connection = session.connection()
-            for keys, rows in groups.items():
-                connection.execute(mark_statement(keys), rows)
-            if not ids:
-                return set()
-            skip = set(connection.execute(GONE[reminders], {"ids": ids}).scalars())
-            if skip:
-                session.execute(
-                    update(Invitation)
-                    .where(Invitation.id.in_(skip), Invitation.claim_id == claim_id)
-                    .values(claim_id=None, claimed_until=None, attempts=Invitation.attempts - 1)
-                    .execution_options(synchronize_session=False)
-                )
-            return skip
-
-        skip = self._run(work)
+        pipeline = self._pipeline
+        if pipeline is not None:
+            skip = self._again(
+                lambda: pipeline.mark(groups, claim_id=claim_id, upcoming=ids, reminders=reminders)
+            )
+        else:
+            skip = self._run(lambda session: write_marks(session, claim_id, groups, ids, reminders))
         marks.clear()
         return skip
 
-    def _release(self, claim_id: str, batch: list[_Claimed], unattempted: list[int]) -> None:
+    def _release(self, claim_id: str, batch: list[Claimed], unattempted: list[int]) -> None:
         """End the claim on whatever of ``batch`` is still held (e.g. cancelled
         while being sent); ``unattempted`` rows get their attempt back."""
         ids = [item.envelope.invitation_id for item in batch]
-
-        def work(session: Session) -> None:
-            if unattempted:
-                session.execute(
-                    update(Invitation)
-                    .where(Invitation.id.in_(unattempted), Invitation.claim_id == claim_id)
-                    .values(attempts=Invitation.attempts - 1)
-                    .execution_options(synchronize_session=False)
-                )
-            session.execute(
-                update(Invitation)
-                .where(Invitation.id.in_(ids), Invitation.claim_id == claim_id)
-                .values(claim_id=None, claimed_until=None)
-                .execution_options(synchronize_session=False)
-            )
-
-        self._run(work)
+        self._run(lambda session: release(session, claim_id, ids, unattempted))
 
     # -- the run ---------------------------------------------------------------
 
@@ -340,6 +272,18 @@ class Outbox:
         """
         report = SendReport(expired=self.expire(self.clock()))
         budget = limit if limit is not None else -1
+        if self.connect is not None:
+            self._pipeline = Pipeline(self.connect)
+        try:
+            return self._drain(sender, budget, report, progress)
+        finally:
+            pipeline, self._pipeline = self._pipeline, None
+            if pipeline is not None:
+                pipeline.close()
+
+    def _drain(
+        self, sender: Sender, budget: int, report: SendReport, progress: Progress | None
+    ) -> SendReport:
         with sender:
             for reminders in (False, True):
                 while budget != 0:
@@ -357,7 +301,7 @@ class Outbox:
         self,
         sender: Sender,
         claim_id: str,
-        batch: list[_Claimed],
+        batch: list[Claimed],
         report: SendReport,
         progress: Progress | None,
     ) -> int:
@@ -394,13 +338,33 @@ class Outbox:
                 if progress is not None:
                     progress(1)
         finally:
-            self._flush(claim_id, marks, [], reminders)
             unattempted = [item.envelope.invitation_id for item in batch[done:]]
-            self._release(claim_id, batch, unattempted)
+            self._finish(claim_id, marks, batch, unattempted, reminders)
         return done
 
+    def _finish(
+        self,
+        claim_id: str,
+        marks: list[tuple[int, dict[str, Any]]],
+        batch: list[Claimed],
+        unattempted: list[int],
+        reminders: bool,
+    ) -> None:
+        """Write the last marks of ``batch`` and end its claim (see :meth:`_release`)."""
+        pipeline = self._pipeline
+        if pipeline is None:
+            self._flush(claim_id, marks, [], reminders)
+            self._release(claim_id, batch, unattempted)
+            return
+        groups = group_marks(claim_id, marks, reminders)
+        ids = [item.envelope.invitation_id for item in batch]
+        self._again(
+            lambda: pipeline.mark(groups, claim_id=claim_id, release=ids, unattempted=unattempted)
+        )
+        marks.clear()
+
     def _send_one(
-        self, sender: Sender, item: _Claimed, now: datetime, report: SendReport
+        self, sender: Sender, item: Claimed, now: datetime, report: SendReport
     ) -> dict[str, Any]:
         """Build and send one message; the values to store for its row."""
         try:

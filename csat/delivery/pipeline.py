@@ -1,0 +1,237 @@
+"""PostgreSQL with psycopg: each of the outbox's marking transactions in one round trip.
+
+Every ``mark_every`` messages the outbox writes the marks so far and looks
+again at the next rows (see :mod:`csat.delivery.outbox`). Through a session
+that takes six round trips to the server (pool ping, ``BEGIN``, ``SET LOCAL``,
+the UPDATEs, the look-again SELECT, ``COMMIT``), and on a busy machine each
+one waits for the server process to be scheduled. :class:`Pipeline` sends the
+same statements, with an explicit ``BEGIN`` and ``COMMIT``, in psycopg's
+pipeline mode over one autocommit connection held for the run: one round trip
+for the same single transaction. The statements are those the other databases
+run (:mod:`csat.delivery.marks`), compiled once for the connection's dialect,
+with ``= ANY(array)`` for a list of ids. The outbox also claims its batches
+on this connection (:meth:`Pipeline.run`: one ``UPDATE … RETURNING``).
+
+A failed transaction is rolled back and the connection given back through its
+context manager, which turns the driver error into a
+:class:`~csat.errors.DatabaseError`; the next use opens a new connection, so
+the outbox runs the transaction again as it does with a session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, NoReturn, TypeVar
+
+from sqlalchemy import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
+
+from ..models import Invitation, metadata
+from .marks import SYNC_OFF, gone_statement, mark_statement
+
+Connect = Callable[[], AbstractContextManager[Connection]]
+#: Marks grouped by the columns they set: rows of ``b_id`` and the columns' values.
+Marks = dict[tuple[str, ...], list[dict[str, Any]]]
+_INVITATIONS = metadata.tables[Invitation.__tablename__]
+T = TypeVar("T")
+
+
+def supported(dialect: Dialect) -> bool:
+    """Whether ``dialect`` can run a :class:`Pipeline`: psycopg 3 on a libpq that pipelines."""
+    if dialect.name != "postgresql" or dialect.driver != "psycopg":
+        return False
+    import psycopg
+
+    return bool(psycopg.Pipeline.is_supported())
+
+
+def _statements() -> dict[Any, Any]:
+    from sqlalchemy import ARRAY, BigInteger, any_, bindparam, literal_column, null
+
+    table = _INVITATIONS
+    ids = table.c.id == any_(bindparam("ids", type_=ARRAY(BigInteger())))
+    ours = table.c.claim_id == bindparam("b_claim")
+    return {
+        "unattempt": table.update()
+        .where(ids, ours)
+        .values(attempts=table.c.attempts - literal_column("1")),
+        "release": table.update().where(ids, ours).values(claim_id=null(), claimed_until=null()),
+        ("gone", False): gone_statement(ids, False),
+        ("gone", True): gone_statement(ids, True),
+    }
+
+
+class _Compiled:
+    """A statement as SQL for the driver, with its bind processors (aware
+    datetimes become naive UTC, as :class:`~csat.models.UTCDateTime` stores them)."""
+
+    __slots__ = ("constants", "processors", "sql")
+
+    def __init__(self, statement: Any, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql: str = compiled.string
+        self.processors = {
+            name: processor
+            for name, bind in compiled.binds.items()
+            if (processor := bind.type.bind_processor(dialect)) is not None
+        }
+        #: Values the statement carries itself (e.g. ``status != 'pending'``).
+        self.constants = {
+            name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required
+        }
+
+    def params(self, values: dict[str, Any]) -> dict[str, Any]:
+        """The driver's parameters for ``values`` (and the statement's own)."""
+        processors = self.processors
+        given = {**self.constants, **values} if self.constants else values
+        if not processors:
+            return given
+        return {
+            key: processors[key](value) if value is not None and key in processors else value
+            for key, value in given.items()
+        }
+
+
+class Pipeline:
+    """The outbox's marking transactions on one connection (see the module docstring).
+
+    :param connect: an autocommit connection, whose context manager maps driver errors.
+    """
+
+    def __init__(self, connect: Connect) -> None:
+        self._connect = connect
+        self._opened: AbstractContextManager[Connection] | None = None
+        self._connection: Connection | None = None
+        self._compiled: dict[Any, _Compiled] = {}
+        self._made: dict[Any, Any] = {}
+
+    def close(self) -> None:
+        """Give the connection back (at the end of the run)."""
+        opened, self._opened, self._connection = self._opened, None, None
+        if opened is not None:
+            opened.__exit__(None, None, None)
+
+    def _open(self) -> Connection:
+        if self._connection is None:
+            opened = self._connect()
+            self._connection = opened.__enter__()
+            self._opened = opened
+        return self._connection
+
+    def _statement(self, key: Any, dialect: Dialect) -> _Compiled:
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            if isinstance(key, tuple) and key[:1] != ("gone",):
+                statement = mark_statement(key)
+            else:
+                self._made = self._made or _statements()
+                statement = self._made[key]
+            compiled = self._compiled[key] = _Compiled(statement, dialect)
+        return compiled
+
+    def mark(
+        self,
+        marks: Marks,
+        *,
+        claim_id: str,
+        upcoming: Sequence[int] = (),
+        reminders: bool = False,
+        release: Sequence[int] = (),
+        unattempted: Sequence[int] = (),
+    ) -> set[int]:
+        """In one transaction: write ``marks``, give the ``unattempted`` rows their
+        attempt back and end the claim on ``release``; returns the ids of the
+        ``upcoming`` rows not to send any more (cancelled or, for a reminder,
+        answered), whose claim and attempt are then given back as well."""
+        guard = {"b_claim": claim_id}
+        steps: list[tuple[Any, list[dict[str, Any]]]] = list(marks.items())
+        if unattempted:
+            steps.append(("unattempt", [{"ids": list(unattempted), **guard}]))
+        if release:
+            steps.append(("release", [{"ids": list(release), **guard}]))
+        query = ((("gone", reminders), {"ids": list(upcoming)}),) if upcoming else ()
+        found = self._transaction(steps, query, sync_off=bool(marks))
+        skip = {row[0] for row in found}
+        if skip:
+            back = [{"ids": sorted(skip), **guard}]
+            self._transaction([("unattempt", back), ("release", back)], (), sync_off=False)
+        return skip
+
+    def _transaction(
+        self,
+        steps: list[tuple[Any, list[dict[str, Any]]]],
+        query: Sequence[tuple[Any, dict[str, Any]]],
+        *,
+        sync_off: bool,
+    ) -> list[Any]:
+        """``BEGIN``, the steps, the query, ``COMMIT``: one round trip; the query's rows."""
+        import psycopg
+
+        connection = self._open()
+        dialect = connection.dialect
+        raw = connection.connection.driver_connection
+        assert isinstance(raw, psycopg.Connection) and raw.autocommit, "needs autocommit"
+        cursor, reader = raw.cursor(), raw.cursor()
+        sql = "BEGIN"
+        try:
+            with raw.pipeline():
+                cursor.execute("BEGIN")
+                if sync_off:
+                    # A crash may lose the last marks; their rows are then sent again
+                    # with the same Message-ID, as after a sender crash.
+                    cursor.execute(str(SYNC_OFF))
+                for key, rows in steps:
+                    statement = self._statement(key, dialect)
+                    sql = statement.sql
+                    if len(rows) == 1:
+                        cursor.execute(sql, statement.params(rows[0]))
+                    else:
+                        cursor.executemany(sql, [statement.params(row) for row in rows])
+                for key, params in query:
+                    statement = self._statement(key, dialect)
+                    sql = statement.sql
+                    reader.execute(sql, statement.params(params))
+                cursor.execute("COMMIT")
+            return reader.fetchall() if query else []
+        except psycopg.Error as e:
+            self._fail(connection, raw, e, sql)
+        finally:
+            cursor.close()
+            reader.close()
+
+    def run(self, work: Callable[[Connection], T]) -> T:
+        """Call ``work`` with the connection (autocommit: each statement is its own
+        transaction, e.g. the claim's ``UPDATE … RETURNING``)."""
+        connection = self._open()
+        try:
+            result = work(connection)
+            connection.commit()  # ends SQLAlchemy's transaction; nothing to send
+        except DBAPIError as e:
+            opened, self._opened, self._connection = self._opened, None, None
+            assert opened is not None
+            opened.__exit__(type(e), e, e.__traceback__)
+            raise
+        return result
+
+    def _fail(self, connection: Connection, raw: Any, error: Any, sql: str) -> NoReturn:
+        """Roll back, give the connection back (the next use opens a new one) and
+        raise the error as the connection's context manager maps it."""
+        import psycopg
+
+        dialect = connection.dialect
+        disconnected = raw.closed or dialect.is_disconnect(error, raw, None)
+        if not disconnected:
+            try:
+                raw.rollback()
+            except psycopg.Error:
+                disconnected = True
+        if disconnected:
+            connection.invalidate(error)
+        wrapped = DBAPIError.instance(
+            sql, None, error, psycopg.Error, dialect=dialect, connection_invalidated=disconnected
+        )
+        opened, self._opened, self._connection = self._opened, None, None
+        assert opened is not None
+        opened.__exit__(type(wrapped), wrapped, wrapped.__traceback__)
+        raise wrapped from error

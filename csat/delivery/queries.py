@@ -1,0 +1,186 @@
+"""The outbox's conditions and rows (see :mod:`csat.delivery.outbox`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.orm import Session
+
+from ..models import Invitation, Response, metadata
+from ..rules import Status
+from ..survey import Survey
+from .marks import GONE, SYNC_OFF, mark_statement
+from .message import Envelope
+
+
+@dataclass(slots=True)
+class Claimed:
+    """A claimed row: what its email is built from, and its retry state."""
+
+    envelope: Envelope
+    survey: Survey
+    attempts: int
+    failing_since: datetime | None
+
+
+#: The columns a claim reads.
+COLUMNS = (
+    Invitation.id, Invitation.ticket_id, Invitation.email, Invitation.locale, Invitation.nonce,
+    Invitation.expires_at, Invitation.survey_version, Invitation.attempts,
+    Invitation.failing_since,
+)  # fmt: skip
+
+
+def claimed(row: Any, surveys: dict[str, Survey], reminder: bool) -> Claimed:
+    """The :class:`Claimed` of a row of :data:`COLUMNS` (read before its claim)."""
+    envelope = Envelope(
+        invitation_id=row.id, ticket_id=row.ticket_id, email=row.email, locale=row.locale,
+        nonce=row.nonce, expires_at=row.expires_at, reminder=reminder,
+    )  # fmt: skip
+    return Claimed(envelope, surveys[row.survey_version], row.attempts + 1, row.failing_since)
+
+
+def free(now: datetime) -> Any:
+    """Not claimed, or the claim's lease has ended."""
+    return or_(Invitation.claimed_until.is_(None), Invitation.claimed_until <= now)
+
+
+def due_invitations(now: datetime) -> Any:
+    """Invitations to send now."""
+    return and_(
+        Invitation.status == Status.PENDING.value,
+        Invitation.due_at <= now,
+        Invitation.expires_at > now,
+        or_(Invitation.next_attempt_at.is_(None), Invitation.next_attempt_at <= now),
+        free(now),
+    )
+
+
+def due_reminders(now: datetime) -> Any:
+    """Reminders to send now (unanswered, still valid)."""
+    answered = exists().where(Response.invitation_id == Invitation.id)
+    return and_(
+        Invitation.status == Status.SENT.value,
+        Invitation.reminder_due_at <= now,
+        Invitation.expires_at > now,
+        Invitation.email.is_not(None),
+        free(now),
+        ~answered,
+    )
+
+
+def expire_statements(now: datetime) -> tuple[Any, Any]:
+    """Drop unwanted reminders (answered, expired, erased); expire unsent invitations."""
+    expire = (
+        update(Invitation)
+        .where(
+            Invitation.status == Status.PENDING.value,
+            Invitation.expires_at <= now,
+            free(now),
+        )
+        .values(status=Status.EXPIRED.value, claim_id=None, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    answered = exists().where(Response.invitation_id == Invitation.id)
+    unwanted = (
+        update(Invitation)
+        .where(
+            Invitation.status == Status.SENT.value,
+            Invitation.reminder_due_at <= now,
+            or_(answered, Invitation.expires_at <= now, Invitation.email.is_(None)),
+            free(now),
+        )
+        .values(reminder_due_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return unwanted, expire
+
+
+def group_marks(
+    claim_id: str, marks: list[tuple[int, dict[str, Any]]], reminders: bool
+) -> dict[tuple[str, ...], list[dict[str, Any]]]:
+    """The marks' parameters, grouped by the columns they set (one statement each),
+    each guarded by the claim and the status the row had when claimed."""
+    expected = (Status.SENT if reminders else Status.PENDING).value
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    guard = {"b_claim": claim_id, "b_expected": expected}
+    for invitation_id, values in marks:
+        key = tuple(sorted(values))
+        groups.setdefault(key, []).append({"b_id": invitation_id, **guard, **values})
+    return groups
+
+
+def write_marks(
+    session: Session,
+    claim_id: str,
+    groups: dict[tuple[str, ...], list[dict[str, Any]]],
+    upcoming: list[int],
+    reminders: bool,
+) -> set[int]:
+    """Write the grouped marks; release the ``upcoming`` rows not to send any more
+    (cancelled or, for a reminder, answered) and return their ids."""
+    if groups and session.get_bind().dialect.name == "postgresql":
+        # A crash may lose the last marks; their rows are then sent again
+        # with the same Message-ID, as after a sender crash.
+        session.execute(SYNC_OFF)
+    connection = session.connection()
+    for keys, rows in groups.items():
+        connection.execute(mark_statement(keys), rows)
+    if not upcoming:
+        return set()
+    skip = set(connection.execute(GONE[reminders], {"ids": upcoming}).scalars())
+    if skip:
+        session.execute(
+            update(Invitation)
+            .where(Invitation.id.in_(skip), Invitation.claim_id == claim_id)
+            .values(claim_id=None, claimed_until=None, attempts=Invitation.attempts - 1)
+            .execution_options(synchronize_session=False)
+        )
+    return skip
+
+
+def release(session: Session, claim_id: str, ids: list[int], unattempted: list[int]) -> None:
+    """End the claim on whatever of ``ids`` is still held; ``unattempted`` rows get
+    their attempt back."""
+    if unattempted:
+        session.execute(
+            update(Invitation)
+            .where(Invitation.id.in_(unattempted), Invitation.claim_id == claim_id)
+            .values(attempts=Invitation.attempts - 1)
+            .execution_options(synchronize_session=False)
+        )
+    session.execute(
+        update(Invitation)
+        .where(Invitation.id.in_(ids), Invitation.claim_id == claim_id)
+        .values(claim_id=None, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def claim_returning(condition: Any, order: Any, limit: int, values: dict[str, Any]) -> Any:
+    """The claim as one statement (PostgreSQL): lock up to ``limit`` rows due by
+    ``condition``, skipping locked ones, lease them with ``values`` and return them
+    as :data:`COLUMNS` (``attempts`` as read before the claim) and ``csat_order``."""
+    table = metadata.tables[Invitation.__tablename__]
+    due = (
+        select(table.c.id)
+        .where(condition)
+        .order_by(order)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .cte("csat_due")
+    )
+    columns = [table.c[column.key] for column in COLUMNS if column.key != "attempts"]
+    return (
+        update(table)
+        .where(table.c.id == due.c.id)
+        .values(values)
+        .returning(
+            *columns,
+            (table.c.attempts - 1).label("attempts"),
+            table.c[order.key].label("csat_order"),
+        )
+    )
