@@ -7,14 +7,19 @@ with a busy timeout, so the web pages and a sender can share one file.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, CursorResult, Engine, Executable, create_engine, event, insert
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from .errors import ConfigurationError
+from .errors import ConfigurationError, DatabaseError
+
+T = TypeVar("T")
+C = TypeVar("C")
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -154,3 +159,26 @@ def insert_ignoring_duplicates(
     else:  # pragma: no cover - other dialects are not supported
         raise NotImplementedError(f"unsupported database dialect {name!r}")
     session.execute(statement, rows)
+
+
+def database_error(engine: Engine, error: DBAPIError) -> DatabaseError:
+    """A one-line :class:`DatabaseError` for a driver error (password masked)."""
+    lines = str(error.orig if error.orig is not None else error).strip().splitlines()
+    message = lines[0] if lines else type(error).__name__
+    if "no such table" in message or "does not exist" in message or "doesn't exist" in message:
+        message += " (run `csat db upgrade` or csat.migrate.upgrade() first)"
+    return DatabaseError(masked_url(engine.url), message)
+
+
+def retry_after_race(
+    transaction: Callable[[], AbstractContextManager[C]], work: Callable[[C], T], attempts: int = 3
+) -> T:
+    """Run ``work`` in a new ``transaction()``, again after a lost unique-key race."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction() as db:
+                return work(db)
+        except IntegrityError:
+            if attempt == attempts:
+                raise
+    raise AssertionError("attempts must be at least 1")  # pragma: no cover

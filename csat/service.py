@@ -7,7 +7,7 @@ its own transaction and either commits all of its work or none of it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
@@ -22,8 +22,15 @@ from . import privacy
 from .catalog import SurveyCatalog
 from .clock import Clock, ensure_aware, utcnow
 from .config import Settings
-from .db import SINGLE_READ_OPTION, WRITE_OPTION, execute_update, make_sessionmaker, masked_url
-from .errors import DatabaseError, InvalidInputError
+from .db import (
+    SINGLE_READ_OPTION,
+    WRITE_OPTION,
+    database_error,
+    execute_update,
+    make_sessionmaker,
+    retry_after_race,
+)
+from .errors import InvalidInputError
 from .invites import Inviter, InviteRequest, InviteResult
 from .models import Event, Invitation, metadata
 from .privacy import ErasureResult
@@ -42,30 +49,6 @@ if TYPE_CHECKING:  # pragma: no cover - heavy imports only when used
 
 
 T = TypeVar("T")
-C = TypeVar("C")
-
-
-def _database_error(engine: Engine, error: DBAPIError) -> DatabaseError:
-    """A one-line :class:`DatabaseError` for a driver error (password masked)."""
-    lines = str(error.orig if error.orig is not None else error).strip().splitlines()
-    message = lines[0] if lines else type(error).__name__
-    if "no such table" in message or "does not exist" in message or "doesn't exist" in message:
-        message += " (run `csat db upgrade` or csat.migrate.upgrade() first)"
-    return DatabaseError(masked_url(engine.url), message)
-
-
-def _retry(
-    transaction: Callable[[], AbstractContextManager[C]], work: Callable[[C], T], attempts: int = 3
-) -> T:
-    """Run ``work`` in a new ``transaction()``, again after a lost unique-key race."""
-    for attempt in range(1, attempts + 1):
-        try:
-            with transaction() as db:
-                return work(db)
-        except IntegrityError:
-            if attempt == attempts:
-                raise
-    raise AssertionError("attempts must be at least 1")  # pragma: no cover
 
 
 class SurveyService:
@@ -123,7 +106,7 @@ class SurveyService:
         except IntegrityError:
             raise  # a lost race: the callers retry
         except DBAPIError as e:
-            raise _database_error(self.engine, e) from e
+            raise database_error(self.engine, e) from e
 
     @contextmanager
     def _connection(self, *, write: bool = True) -> Iterator[Connection]:
@@ -148,18 +131,18 @@ class SurveyService:
         except IntegrityError:
             raise  # a lost race: the callers retry
         except DBAPIError as e:
-            raise _database_error(self.engine, e) from e
+            raise database_error(self.engine, e) from e
 
     def _retrying(self, work: Callable[[Session], T], attempts: int = 3) -> T:
         """Run ``work`` in a write transaction, again after a lost unique-key race."""
-        return _retry(self._transaction, work, attempts)
+        return retry_after_race(self._transaction, work, attempts)
 
     def create_all(self) -> None:
         """Create csat's tables directly (tests, demos); production uses migrations."""
         try:
             metadata.create_all(self.engine)
         except DBAPIError as e:
-            raise _database_error(self.engine, e) from e
+            raise database_error(self.engine, e) from e
 
     def register_survey(self, survey: Survey) -> None:
         """Use ``survey`` for new invitations with its key."""
@@ -318,7 +301,7 @@ class SurveyService:
         """
         current = self._now(now)
         # Another submission may create the response first: the retry is an edit.
-        return _retry(
+        return retry_after_race(
             self._connection, lambda conn: self._recorder.record(conn, token, answers, current)
         )
 
