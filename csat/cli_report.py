@@ -14,7 +14,7 @@ import click
 from . import export as exporting
 from . import metrics
 from .cli_support import CLIError, db_option, migrated_engine, settings_for
-from .clock import ensure_aware
+from .clock import ensure_aware, utcnow
 
 if TYPE_CHECKING:
     _DateType = click.ParamType[date]
@@ -44,7 +44,7 @@ class Month(_DateType):
 
 def previous_month(now: datetime | None = None) -> date:
     """The first day of the last complete calendar month (UTC) before ``now``."""
-    current = ensure_aware(now, "now") if now is not None else datetime.now(UTC)
+    current = ensure_aware(now, "now") if now is not None else utcnow()
     return metrics.add_months(metrics.month_start(current.astimezone(UTC).date()), -1)
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from .. import __version__
-from ..clock import ensure_aware
+from ..clock import ensure_aware, utcnow
 from ..errors import ConfigurationError
 from ..metrics import DEFAULT_MIN_N, Bind, MonthReport, month_report
 from .i18n import Words
@@ -57,7 +57,7 @@ def creation_time() -> datetime:
     """``SOURCE_DATE_EPOCH`` (reproducible builds' convention) if set, else now."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if not epoch:
-        return datetime.now(UTC)
+        return utcnow()
     try:
         return datetime.fromtimestamp(int(epoch), UTC)
     except (ValueError, OverflowError, OSError) as e:
