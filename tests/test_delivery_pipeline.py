@@ -6,13 +6,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from email.message import EmailMessage
+from functools import partial
 
+import pytest
 from sqlalchemy import Engine, event, select, text
 from sqlalchemy.orm import Session
 
 from csat import InviteRequest, Status, SurveyService
 from csat.delivery import CallableSender
-from csat.delivery.pipeline import supported
+from csat.delivery.pipeline import (
+    Pipeline,
+    _bulk_marks,
+    _Compiled,
+    bulk_mark_statement,
+    supported,
+)
 from csat.models import Invitation
 from tests.conftest import T0
 
@@ -139,3 +147,77 @@ def test_a_deadlock_victim_runs_its_pipeline_again(
     assert all(row.status == Status.SENT and row.claim_id is None for row in rows)
     assert all(row.attempts == 1 for row in rows)  # the rolled-back claims left no trace
     assert drawn >= 2 * 5  # expire, claim, two rounds of marks, the last: each twice at least
+
+
+def _claimed(engine: Engine, count: int, service: SurveyService) -> list[int]:
+    """``count`` pending invitations, claimed by ``claim-a``; their ids."""
+    _invite(service, count)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE csat_invitation SET claim_id = 'claim-a'"))
+    return [row.id for row in _rows(engine)]
+
+
+#: The pipeline's own statements: PostgreSQL only.
+postgresql_only = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+
+@postgresql_only
+def test_several_marks_are_one_update_that_keeps_each_rows_values(
+    service: SurveyService, engine: Engine
+) -> None:
+    """A group of marks is one UPDATE on PostgreSQL: each row gets its own values,
+    and only rows still claimed by this sender and in the expected status."""
+    ids = _claimed(engine, 5, service)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE csat_invitation SET status = 'cancelled' WHERE id = :i"),
+                     {"i": ids[1]})  # fmt: skip
+        conn.execute(text("UPDATE csat_invitation SET claim_id = 'claim-b' WHERE id = :i"),
+                     {"i": ids[2]})  # fmt: skip
+    keys = ("claim_id", "message_id", "reminder_due_at", "sent_at", "status")
+    rows = [
+        {"b_id": i, "b_claim": "claim-a", "b_expected": "pending", "claim_id": None,
+         "message_id": f"<m{i}@example.com>", "reminder_due_at": T0 + timedelta(days=n),
+         "sent_at": T0, "status": "sent"}
+        for n, i in enumerate(ids)
+    ]  # fmt: skip
+    pipeline = Pipeline(partial(service._connection, write=False))
+    try:
+        with _statements(engine) as seen:
+            assert pipeline.mark({keys: rows}, claim_id="claim-a") == set()
+    finally:
+        pipeline.close()
+    assert seen == []  # straight to the driver, in one statement (below)
+    after = {row.id: row for row in _rows(engine)}
+    for n, i in enumerate(ids):
+        row = after[i]
+        if n in (1, 2):  # cancelled meanwhile, or claimed by another sender
+            assert row.message_id is None and row.sent_at is None
+            continue
+        assert (row.status, row.claim_id, row.sent_at) == (Status.SENT, None, T0)
+        assert row.message_id == f"<m{i}@example.com>"
+        assert row.reminder_due_at == T0 + timedelta(days=n)
+    assert after[ids[1]].status == Status.CANCELLED and after[ids[2]].claim_id == "claim-b"
+
+
+@postgresql_only
+def test_the_bulk_mark_finds_its_rows_by_primary_key_on_a_table_just_filled(
+    service: SurveyService, engine: Engine
+) -> None:
+    """Right after thousands of invitations are added, before any ANALYZE, the
+    planner believes almost no row is pending; a status guard written as a
+    constant then makes it scan the status index (every pending row, a 10,000-row
+    table: milliseconds per mark). The bulk mark's plan must join on the key."""
+    _claimed(engine, 3_000, service)
+    ids = [row.id for row in _rows(engine)][:10]
+    keys = ("message_id", "status")
+    rows = [{"b_id": i, "b_claim": "claim-a", "b_expected": "pending", "message_id": f"<{i}>",
+             "status": "sent"} for i in ids]  # fmt: skip
+    key, (params,) = _bulk_marks(keys, rows)
+    with engine.connect() as conn:
+        compiled = _Compiled(bulk_mark_statement(*key[1:]), conn.dialect)
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        plan = "\n".join(r[0] for r in raw.execute(f"EXPLAIN {compiled.sql}",
+                                                    compiled.params(params)))  # fmt: skip
+        conn.rollback()
+    assert "pk_csat_invitation" in plan and "status_due_at" not in plan, plan

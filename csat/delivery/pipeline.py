@@ -9,7 +9,11 @@ same statements, with an explicit ``BEGIN`` and ``COMMIT``, in psycopg's
 pipeline mode over one autocommit connection held for the run: one round trip
 for the same single transaction. The statements are those the other databases
 run (:mod:`csat.delivery.marks`), compiled once for the connection's dialect,
-with ``= ANY(array)`` for a list of ids. The outbox also claims its batches
+with ``= ANY(array)`` for a list of ids, except that the marks setting the
+same columns on several rows are one UPDATE over ``unnest`` of arrays
+(:func:`bulk_mark_statement`): the server parses, plans and runs one statement
+instead of ten (a flush of ten marks, measured in the send benchmark: 2.8–3.6
+ms before, 1.9 ms after). The outbox also claims its batches
 on this connection (:meth:`Pipeline.run`: one ``UPDATE … RETURNING``).
 
 A failed transaction is rolled back and the connection given back through its
@@ -60,6 +64,59 @@ def _statements() -> dict[Any, Any]:
         ("gone", False): gone_statement(ids, False),
         ("gone", True): gone_statement(ids, True),
     }
+
+
+def bulk_mark_statement(keys: tuple[str, ...], varying: tuple[str, ...]) -> Any:
+    """One UPDATE for several rows' marks of the columns ``keys``: ``varying``
+    ones from arrays (``a_<key>``, one item per row), the rest one value each.
+
+    The rows come from ``unnest`` of the arrays, joined on the primary key. The
+    guards are as in :func:`~csat.delivery.marks.mark_statement`, but written so
+    that the key is the only index the planner can use: with the statistics of
+    a table just filled (every row pending, the planner believing almost none
+    is), a status guard as an index condition makes it read every pending row
+    for each mark (milliseconds where the key takes microseconds)."""
+    from sqlalchemy import ARRAY, bindparam, func
+
+    table = _INVITATIONS
+    arrays = ("id", *varying)
+    rows = (
+        func.unnest(*(bindparam(f"a_{key}", type_=ARRAY(table.c[key].type)) for key in arrays))
+        .table_valued(*arrays)
+        .render_derived(name="v")
+    )
+    values = {key: rows.c[key] if key in varying else bindparam(key) for key in keys}
+    return (
+        table.update()
+        .where(
+            table.c.id == rows.c.id,
+            table.c.claim_id == bindparam("b_claim"),
+            # Not if cancelled meanwhile; IS NOT DISTINCT FROM (the column is NOT
+            # NULL: equality) is no index condition, so only the key finds rows.
+            table.c.status.is_not_distinct_from(bindparam("b_expected")),
+        )
+        .values(values)
+    )
+
+
+def _bulk_marks(
+    keys: tuple[str, ...], rows: list[dict[str, Any]]
+) -> tuple[Any, list[dict[str, Any]]]:
+    """The key of :func:`bulk_mark_statement` for ``rows`` (as grouped for
+    :func:`~csat.delivery.marks.mark_statement`) and its one set of parameters."""
+    first = rows[0]
+    varying = tuple(key for key in keys if any(row[key] != first[key] for row in rows))
+    params: dict[str, Any] = {
+        "b_claim": first["b_claim"],
+        "b_expected": first["b_expected"],
+        "a_id": [row["b_id"] for row in rows],
+    }
+    for key in keys:
+        params[key] = first[key]
+    for key in varying:
+        params[f"a_{key}"] = [row[key] for row in rows]
+        del params[key]
+    return ("bulk", keys, varying), [params]
 
 
 class _Compiled:
@@ -122,7 +179,9 @@ class Pipeline:
     def _statement(self, key: Any, dialect: Dialect) -> _Compiled:
         compiled = self._compiled.get(key)
         if compiled is None:
-            if isinstance(key, tuple) and key[:1] != ("gone",):
+            if isinstance(key, tuple) and key[:1] == ("bulk",):
+                statement = bulk_mark_statement(*key[1:])
+            elif isinstance(key, tuple) and key[:1] != ("gone",):
                 statement = mark_statement(key)
             else:
                 self._made = self._made or _statements()
@@ -145,7 +204,10 @@ class Pipeline:
         ``upcoming`` rows not to send any more (cancelled or, for a reminder,
         answered), whose claim and attempt are then given back as well."""
         guard = {"b_claim": claim_id}
-        steps: list[tuple[Any, list[dict[str, Any]]]] = list(marks.items())
+        steps: list[tuple[Any, list[dict[str, Any]]]] = [
+            (keys, rows) if len(rows) == 1 else _bulk_marks(keys, rows)
+            for keys, rows in marks.items()
+        ]
         if unattempted:
             steps.append(("unattempt", [{"ids": list(unattempted), **guard}]))
         if release:
