@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from email.utils import format_datetime
 from html.parser import HTMLParser
 from typing import cast
 from urllib.parse import parse_qs, urlsplit
@@ -245,6 +246,42 @@ def test_wire_form_is_byte_for_byte_what_the_email_package_writes(case: dict[str
         ]
         parsed = tuple(part.replace("\r\n", "\n") for part in _parts(wire.message))
         assert parsed == _parts(built)
+
+
+def test_bodies_filled_into_the_encoded_skeleton_are_the_email_packages_bytes() -> None:
+    """After the first email of a kind, the bodies come from pre-encoded lines
+    with only the marked ones filled and encoded: for any ticket, expiry and
+    token, the same bytes as encoding the whole rendered text."""
+    builder = MessageBuilder(_settings(), SECRET)
+    survey = stock_survey("post_ticket")
+    tickets = [
+        "INC-1042", "Störung & <Drucker>", "trailing space ", "tab\there", "=3D=", "x" * 200,
+        "line\nbreak", "carriage\rreturn", "NUL\x00byte", "\u2028separator", "ünïcödé " * 12,
+    ]  # fmt: skip
+    for locale in ("en", "de"):
+        for reminder in (False, True):
+            for n, ticket in enumerate(tickets):
+                envelope = _envelope(locale, reminder=reminder, ticket=ticket)
+                envelope = Envelope(
+                    n, ticket, envelope.email, locale, f"{NONCE[:-2]}{n:02d}",
+                    envelope.expires_at + timedelta(days=n * 40), reminder,
+                )  # fmt: skip
+                wire = builder.prepare(envelope, survey, NOW)
+                assert wire.data == builder.build(envelope, survey, NOW).as_bytes(), ticket
+    assert builder._skeletons is not None
+    first = _envelope()
+    assert builder._skeletons.encoded(first, survey, "en", "tok", "today") is not None
+
+
+def test_the_date_header_is_made_once_per_second() -> None:
+    builder = MessageBuilder(_settings(), SECRET)
+    survey = stock_survey("quick")
+    for now in (NOW, NOW + timedelta(microseconds=999_999), NOW + timedelta(seconds=1)):
+        wire = builder.prepare(_envelope(), survey, now)
+        assert wire.data == builder.build(_envelope(), survey, now).as_bytes()
+        assert cast(EmailMessage, message_from_bytes(wire.data, policy=policy.default))[
+            "Date"
+        ] == format_datetime(now)
 
 
 def test_everyday_emails_skip_the_email_package(monkeypatch: pytest.MonkeyPatch) -> None:

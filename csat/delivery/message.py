@@ -15,7 +15,6 @@ import hashlib
 import quopri
 from dataclasses import dataclass
 from datetime import datetime
-from email import message_from_bytes
 from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -27,8 +26,10 @@ from ..errors import ConfigurationError
 from ..links import one_click_url, survey_url, unsubscribe_url
 from ..survey import Question, Survey
 from ..tokens import derive_token
+from .envelope import Envelope as Envelope  # re-exported, as csat.delivery.message.*
+from .envelope import OutgoingEmail as OutgoingEmail
 from .skeleton import Skeletons
-from .wire import ALTERNATIVE, FIXED_HEADERS, POLICY, WireWriter
+from .wire import ALTERNATIVE, FIXED_HEADERS, POLICY, WireWriter, encode_body
 
 if TYPE_CHECKING:
     from jinja2 import BaseLoader, Environment
@@ -43,69 +44,8 @@ _MONTHS = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class Envelope:
-    """What one email is built from: an invitation row's delivery fields."""
-
-    invitation_id: int
-    ticket_id: str
-    email: str
-    locale: str
-    nonce: str
-    expires_at: datetime
-    #: ``True`` for the one reminder, ``False`` for the invitation itself.
-    reminder: bool = False
-
-
 _ALTERNATIVE = ALTERNATIVE
 _FIXED_HEADERS = FIXED_HEADERS
-
-
-class OutgoingEmail:
-    """A built email ready for a sender: the message and its wire form.
-
-    :class:`MessageBuilder` usually writes the wire form directly; the
-    :class:`~email.message.EmailMessage` is then parsed from it on first use.
-    """
-
-    __slots__ = ("_message", "_message_id", "data", "recipient", "sender")
-
-    def __init__(
-        self,
-        message: EmailMessage | None,
-        sender: str,
-        recipient: str,
-        data: bytes,
-        message_id: str | None = None,
-    ) -> None:
-        if message is None and message_id is None:
-            raise ValueError("an OutgoingEmail needs its message or its Message-ID")
-        self._message = message
-        self._message_id = message_id
-        #: Envelope sender (``MAIL FROM``) and recipient (``RCPT TO``).
-        self.sender = sender
-        self.recipient = recipient
-        #: The message serialised for SMTP (CRLF line ends).
-        self.data = data
-
-    def __repr__(self) -> str:
-        return f"OutgoingEmail({self.message_id!r}, to={self.recipient!r})"
-
-    @property
-    def message(self) -> EmailMessage:
-        """The message as an :class:`~email.message.EmailMessage`."""
-        if self._message is None:
-            parsed = message_from_bytes(self.data, policy=POLICY)
-            assert isinstance(parsed, EmailMessage)
-            self._message = parsed
-        return self._message
-
-    @property
-    def message_id(self) -> str:
-        """The message's ``Message-ID`` header."""
-        if self._message_id is None:
-            self._message_id = str(self.message["Message-ID"])
-        return self._message_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +174,7 @@ class MessageBuilder:
         self.domain = self.sender.domain or "localhost"
         self._loader = loader
         self._headers: dict[tuple[str, str], BaseHeader] = {}
+        self._last_date: tuple[datetime, str] | None = None
 
     @cached_property
     def environment(self) -> Environment:
@@ -362,15 +303,23 @@ class MessageBuilder:
         locale = self.locale_for(survey, envelope.locale)
         token = derive_token(self.secret, envelope.nonce)
         expires_on = format_date(envelope.expires_at, locale)
-        if self._skeletons is not None:
-            texts = self._skeletons.texts(envelope, survey, locale, token, expires_on)
+        skeletons = self._skeletons
+        texts: tuple[str, str, str] | None = None
+        encoded = None
+        if skeletons is not None:
+            encoded = skeletons.encoded(envelope, survey, locale, token, expires_on)
+            if encoded is None:
+                texts = skeletons.texts(envelope, survey, locale, token, expires_on)
         else:
             context = self.template_context(
                 envelope.ticket_id, token, expires_on, envelope.reminder, survey, locale
             )
             texts = self.texts(locale, context)
+        if encoded is None:
+            assert texts is not None
+            encoded = (texts[0], encode_body(texts[1]), encode_body(texts[2]))
         unsubscribe = unsubscribe_url(self.settings.base_url, token)
-        subject, plain, html = texts
+        subject, plain, html = encoded
         mid = message_id(
             envelope.invitation_id, envelope.nonce, self.domain, reminder=envelope.reminder
         )
@@ -378,15 +327,26 @@ class MessageBuilder:
         if envelope.reminder:
             original = message_id(envelope.invitation_id, envelope.nonce, self.domain)
         data = self._wire.data(
-            subject=subject, recipient=envelope.email, date=format_datetime(now), message_id=mid,
+            subject=subject, recipient=envelope.email, date=self._date(now), message_id=mid,
             original_id=original, unsubscribe_url=unsubscribe,
             locale=locale, plain=plain, html=html,
         )  # fmt: skip
         if data is not None:
             return OutgoingEmail(None, self.sender.addr_spec, envelope.email, data, mid)
+        if texts is None:
+            assert skeletons is not None
+            texts = skeletons.texts(envelope, survey, locale, token, expires_on)
         context = self.context(envelope, survey, locale)
         message = self._message(envelope, locale, context, texts, now)
         return OutgoingEmail(message, self.sender.addr_spec, envelope.email, message.as_bytes())
+
+    def _date(self, now: datetime) -> str:
+        """The Date header's value: whole seconds, so made once per second."""
+        second = now.replace(microsecond=0)
+        last = self._last_date
+        if last is None or last[0] != second:
+            last = self._last_date = (second, format_datetime(second))
+        return last[1]
 
     @cached_property
     def _skeletons(self) -> Skeletons | None:
@@ -394,7 +354,7 @@ class MessageBuilder:
         # template might test or transform them).
         if self._loader is not None:
             return None
-        return Skeletons(self)
+        return Skeletons(self, encode_body)
 
     @cached_property
     def _wire(self) -> WireWriter:

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from ..models import Invitation, Response, metadata
 from ..rules import Status
 from ..survey import Survey
+from .envelope import Envelope
 from .marks import GONE, SYNC_OFF, mark_statement
-from .message import Envelope
 
 
 @dataclass(slots=True)

@@ -30,7 +30,7 @@ from ..errors import (
     SenderConfigurationError,
     TransientDeliveryError,
 )
-from .message import OutgoingEmail
+from .envelope import OutgoingEmail
 
 
 class SenderUnavailableError(TransientDeliveryError):

@@ -99,6 +99,11 @@ def _unfolded(name: str, value: str) -> bytes | None:
 POLICY = _Policy(linesep="\r\n", header_factory=_HeaderClasses())
 
 
+def encode_body(text: str) -> bytes:
+    """``text`` quoted-printable encoded (UTF-8), with the generator's CRLF line ends."""
+    return _crlf(quopri.encodestring(text.encode("utf-8")))
+
+
 def _crlf(payload: bytes) -> bytes:
     """Line ends as the generator writes them (``_write_lines``)."""
     if b"\r" not in payload:  # the usual case: the same, faster
@@ -157,10 +162,11 @@ class WireWriter:
         original_id: str | None,
         unsubscribe_url: str,
         locale: str,
-        plain: str,
-        html: str,
+        plain: bytes,
+        html: bytes,
     ) -> bytes | None:
-        """The message's bytes, or ``None`` when a header has an unknown shape."""
+        """The message's bytes, or ``None`` when a header has an unknown shape.
+        ``plain`` and ``html`` are the bodies as :func:`encode_body` gives them."""
         lines: list[bytes] = []
         headers = [
             ("Subject", subject, _TEXT),
@@ -187,8 +193,8 @@ class WireWriter:
             (
                 subject_line, self._from, to_line, self._reply_to, *middle, self._fixed_headers,
                 unsubscribe, language, self._tail, CRLF,
-                boundary, CRLF, self._plain, _crlf(quopri.encodestring(plain.encode("utf-8"))),
-                CRLF, boundary, CRLF, self._html, _crlf(quopri.encodestring(html.encode("utf-8"))),
+                boundary, CRLF, self._plain, plain,
+                CRLF, boundary, CRLF, self._html, html,
                 CRLF, boundary, b"--", CRLF,
             )
         )  # fmt: skip
