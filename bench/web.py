@@ -9,6 +9,9 @@ as sync workers close them) measures requests per second for
   token with one raw UPDATE and inserts one row (target: at least 0.8x),
 
 and, with one client, the submit POST's p99 latency (target: under 25 ms).
+For the submit it also measures, as a note, the floor the required stack
+sets: the same bare POST behind a minimal Flask-WTF form (CSRF and two
+fields), against the bare POST.
 Both sides run the same gunicorn command (2 sync workers) and take turns in
 short rounds (csat, baseline, baseline, csat, ...), so a change in the load
 of a shared machine falls on both. Databases: a SQLite file in WAL mode,
@@ -204,8 +207,9 @@ def _run(url: str, label: str, args: argparse.Namespace) -> None:
     apps = [
         _gunicorn("bench.web_apps:csat_app()", env),
         _gunicorn("bench.web_apps:baseline_app()", env),
+        _gunicorn("bench.web_apps:flask_wtf_app()", env),
     ]
-    (_, csat_port), (_, base_port) = apps
+    (_, csat_port), (_, base_port), (_, floor_port) = apps
     try:
         for port, path in ((csat_port, f"/survey/{tokens[0]}"), (base_port, "/hello")):
             for _ in range(20):  # both workers load templates, catalogs, Babel data
@@ -230,8 +234,10 @@ def _run(url: str, label: str, args: argparse.Namespace) -> None:
         match = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page)
         assert match, page[:500]
         body = urlencode({"csrf_token": match.group(1).decode(), "understood": "4"})
-        half = len(tokens[2:]) // 2
-        csat_tokens, base_tokens = tokens[2 : 2 + half], tokens[2 + half :]
+        quarter = len(tokens[2:]) // 4
+        csat_tokens, base_tokens, bare_tokens, floor_tokens = (
+            tokens[2 + n * quarter : 2 + (n + 1) * quarter] for n in range(4)
+        )
         post_csat = _Side(
             csat_port, "POST", [f"/survey/{t}" for t in csat_tokens[: -args.single]], body, cookie
         )
@@ -253,6 +259,27 @@ def _run(url: str, label: str, args: argparse.Namespace) -> None:
             f"{ratio:.2f}x",
             ">= 0.8x",
             ratio >= 0.8,
+        )
+
+        # The floor of the stack the issue requires: the same bare POST behind a
+        # minimal Flask-WTF form (CSRF and two fields), against the bare POST.
+        _, _, response, page = _request(floor_port, "GET", "/csrf")
+        floor_cookie = response.getheader("Set-Cookie", "").split(";")[0]
+        floor_body = urlencode({"csrf_token": page.decode(), "understood": "4"})
+        post_floor = _Side(
+            floor_port, "POST", [f"/form/{t}" for t in floor_tokens], floor_body, floor_cookie
+        )
+        post_bare = _Side(base_port, "POST", [f"/claim/{t}" for t in bare_tokens], "understood=4")
+        _compare(
+            post_floor, post_bare, clients=args.clients, seconds=args.seconds, rounds=args.rounds
+        )
+        floor = post_floor.rate / post_bare.rate
+        note(
+            "web",
+            f"{label}: floor: the bare POST behind a minimal Flask-WTF form "
+            f"{post_floor.rate:.0f}/s vs bare {post_bare.rate:.0f}/s = {floor:.2f}x "
+            f"({post_floor.errors + post_bare.errors} errors); csat's submit is "
+            f"{ratio / floor:.2f}x of that floor",
         )
 
         single = [f"/survey/{t}" for t in csat_tokens[-args.single :]]
@@ -279,7 +306,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=4, help="load processes")
     parser.add_argument("--rounds", type=int, default=4, help="turns per side and figure")
     parser.add_argument("--single", type=int, default=300, help="one-client submits for p99")
-    parser.add_argument("--invitations", type=int, default=16_000, help="per database")
+    parser.add_argument("--invitations", type=int, default=30_000, help="per database")
     parser.add_argument("--database", choices=("sqlite", "postgresql", "all"), default="all")
     args = parser.parse_args(argv)
     note("web", f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} (shared machine)")

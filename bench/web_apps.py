@@ -4,6 +4,11 @@
 ``baseline_app()`` is a bare Flask app with a hello-world GET and a POST that
 does what a submit minimally must: claim the token with one raw ``UPDATE`` and
 insert one row, in one transaction, on the same database.
+
+``flask_wtf_app()`` is the floor the required stack sets: the bare POST with a
+Flask-WTF form in front (CSRF token from the session, one radio field for the
+rating, an optional comment), validated before the same claim and insert.
+No submit built on Flask-WTF and WTForms can be faster than this one.
 """
 
 from __future__ import annotations
@@ -43,6 +48,40 @@ def baseline_app() -> Flask:
             if conn.execute(CLAIM, {"h": digest}).rowcount != 1:
                 abort(404)
             conn.execute(INSERT, {"h": digest, "a": request.form.get("understood", "")})
+        return "", 303
+
+    return app
+
+
+def flask_wtf_app() -> Flask:
+    """The bare claim-and-insert POST behind a minimal Flask-WTF form."""
+    from flask_wtf import FlaskForm
+    from flask_wtf.csrf import generate_csrf
+    from wtforms import RadioField, TextAreaField
+    from wtforms.validators import Length, Optional
+
+    class Answer(FlaskForm):
+        understood = RadioField(choices=[(str(n), str(n)) for n in range(1, 6)])
+        comment = TextAreaField(validators=[Optional(), Length(max=2000)])
+
+    app = Flask("flask_wtf")
+    app.config["SECRET_KEY"] = os.environ["CSAT_SECRET_KEY"]
+    engine = create_csat_engine(os.environ["CSAT_DATABASE_URL"])
+
+    @app.get("/csrf")
+    def csrf() -> str:
+        return generate_csrf()  # stored in the session, whose cookie the client keeps
+
+    @app.post("/form/<token>")
+    def form(token: str) -> tuple[str, int]:
+        answer = Answer()
+        if not answer.validate():
+            abort(400)
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        with engine.connect().execution_options(**{WRITE_OPTION: True}) as conn, conn.begin():
+            if conn.execute(CLAIM, {"h": digest}).rowcount != 1:
+                abort(404)
+            conn.execute(INSERT, {"h": digest, "a": answer.understood.data})
         return "", 303
 
     return app
