@@ -121,15 +121,9 @@ def test_cancelled_while_sending_in_the_pipeline(service: SurveyService, engine:
     assert all(row.claim_id is None for row in rows.values())
 
 
-def test_a_deadlock_victim_runs_its_pipeline_again(
-    service: SurveyService, engine: Engine, db_kind: str
-) -> None:
-    """Real 40P01 errors from the server, on every transaction once: the outbox
-    rolls back, takes a new connection and runs the transaction again."""
-    _invite(service, 25)
-    if db_kind != "postgresql":  # the same run without injected faults
-        assert service.send_due(CallableSender(lambda m: None)).sent == 25
-        return
+def _with_deadlock_victims(service: SurveyService, engine: Engine) -> None:
+    """Send 25 invitations while every other transaction's first UPDATE fails
+    as a deadlock victim; check each went once and the faults were drawn."""
     with engine.begin() as conn:
         for statement in _VICTIMS:
             conn.exec_driver_sql(statement)
@@ -147,6 +141,18 @@ def test_a_deadlock_victim_runs_its_pipeline_again(
     assert all(row.status == Status.SENT and row.claim_id is None for row in rows)
     assert all(row.attempts == 1 for row in rows)  # the rolled-back claims left no trace
     assert drawn >= 2 * 5  # expire, claim, two rounds of marks, the last: each twice at least
+
+
+def test_a_deadlock_victim_runs_its_pipeline_again(
+    service: SurveyService, engine: Engine, db_kind: str
+) -> None:
+    """Real 40P01 errors from the server, on every transaction once: the outbox
+    rolls back, takes a new connection and runs the transaction again."""
+    _invite(service, 25)
+    if db_kind != "postgresql":  # the same run without injected faults
+        assert service.send_due(CallableSender(lambda m: None)).sent == 25
+        return
+    _with_deadlock_victims(service, engine)
 
 
 def _claimed(engine: Engine, count: int, service: SurveyService) -> list[int]:
@@ -221,3 +227,48 @@ def test_the_bulk_mark_finds_its_rows_by_primary_key_on_a_table_just_filled(
                                                     compiled.params(params)))  # fmt: skip
         conn.rollback()
     assert "pk_csat_invitation" in plan and "status_due_at" not in plan, plan
+
+
+@postgresql_only
+def test_without_pipelining_postgresql_marks_through_sessions(
+    service: SurveyService, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another driver, or a libpq older than 14, cannot pipeline: the outbox then
+    writes its marks through sessions, as on the other databases, with the same
+    outcome: every row sent once and marked, the cancelled one skipped."""
+    import psycopg
+
+    monkeypatch.setattr(psycopg.Pipeline, "is_supported", classmethod(lambda cls: False))
+    assert not supported(engine.dialect)
+    _invite(service, 25)
+    sent: list[str] = []
+
+    def deliver(message: EmailMessage) -> None:
+        sent.append(str(message["To"]))
+        if len(sent) == 1:
+            service.cancel("T-17")
+
+    with _statements(engine) as seen:
+        report = service.send_due(CallableSender(deliver))
+    assert report.sent == 24 == len(sent) == len(set(sent)) and "t17@example.com" not in sent
+    rows = {row.ticket_id: row for row in _rows(engine)}
+    assert rows["T-17"].status == Status.CANCELLED and rows["T-17"].attempts == 0
+    sent_rows = [row for key, row in rows.items() if key != "T-17"]
+    assert all(
+        r.status == Status.SENT and r.claim_id is None and r.attempts == 1 for r in sent_rows
+    )
+    assert all(r.message_id and r.sent_at is not None for r in sent_rows)
+    marks = [s for s in seen if s.startswith("UPDATE") and "sent_at" in s]
+    assert marks and not any("unnest" in s for s in marks)  # the session path's statements
+    assert any("FOR UPDATE SKIP LOCKED" in s for s in seen)  # its claim, too
+
+
+@postgresql_only
+def test_without_pipelining_a_deadlock_victim_runs_its_session_again(
+    service: SurveyService, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psycopg
+
+    monkeypatch.setattr(psycopg.Pipeline, "is_supported", classmethod(lambda cls: False))
+    _invite(service, 25)
+    _with_deadlock_victims(service, engine)
