@@ -13,11 +13,11 @@ from sqlalchemy import Engine, event, select, text
 from sqlalchemy.orm import Session
 
 from csat import InviteRequest, Status, SurveyService
+from csat.compiled import CompiledStatement
 from csat.delivery import CallableSender
 from csat.delivery.pipeline import (
     Pipeline,
     _bulk_marks,
-    _Compiled,
     bulk_mark_statement,
     supported,
 )
@@ -220,7 +220,7 @@ def test_the_bulk_mark_finds_its_rows_by_primary_key_on_a_table_just_filled(
              "status": "sent"} for i in ids]  # fmt: skip
     key, (params,) = _bulk_marks(keys, rows)
     with engine.connect() as conn:
-        compiled = _Compiled(bulk_mark_statement(*key[1:]), conn.dialect)
+        compiled = CompiledStatement(bulk_mark_statement(*key[1:]), conn.dialect)
         raw = conn.connection.driver_connection
         assert raw is not None
         plan = "\n".join(r[0] for r in raw.execute(f"EXPLAIN {compiled.sql}",

@@ -31,6 +31,7 @@ from typing import Any, NoReturn, TypeVar
 from sqlalchemy import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 
+from ..compiled import CompiledStatement
 from ..models import Invitation, metadata
 from .marks import SYNC_OFF, gone_statement, mark_statement
 
@@ -119,37 +120,6 @@ def _bulk_marks(
     return ("bulk", keys, varying), [params]
 
 
-class _Compiled:
-    """A statement as SQL for the driver, with its bind processors (aware
-    datetimes become naive UTC, as :class:`~csat.models.UTCDateTime` stores them)."""
-
-    __slots__ = ("constants", "processors", "sql")
-
-    def __init__(self, statement: Any, dialect: Dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
-        self.sql: str = compiled.string
-        self.processors = {
-            name: processor
-            for name, bind in compiled.binds.items()
-            if (processor := bind.type.bind_processor(dialect)) is not None
-        }
-        #: Values the statement carries itself (e.g. ``status != 'pending'``).
-        self.constants = {
-            name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required
-        }
-
-    def params(self, values: dict[str, Any]) -> dict[str, Any]:
-        """The driver's parameters for ``values`` (and the statement's own)."""
-        processors = self.processors
-        given = {**self.constants, **values} if self.constants else values
-        if not processors:
-            return given
-        return {
-            key: processors[key](value) if value is not None and key in processors else value
-            for key, value in given.items()
-        }
-
-
 class Pipeline:
     """The outbox's marking transactions on one connection (see the module docstring).
 
@@ -160,7 +130,7 @@ class Pipeline:
         self._connect = connect
         self._opened: AbstractContextManager[Connection] | None = None
         self._connection: Connection | None = None
-        self._compiled: dict[Any, _Compiled] = {}
+        self._compiled: dict[Any, CompiledStatement] = {}
         self._made: dict[Any, Any] = {}
 
     def close(self) -> None:
@@ -176,7 +146,7 @@ class Pipeline:
             self._opened = opened
         return self._connection
 
-    def _statement(self, key: Any, dialect: Dialect) -> _Compiled:
+    def _statement(self, key: Any, dialect: Dialect) -> CompiledStatement:
         compiled = self._compiled.get(key)
         if compiled is None:
             if isinstance(key, tuple) and key[:1] == ("bulk",):
@@ -186,7 +156,7 @@ class Pipeline:
             else:
                 self._made = self._made or _statements()
                 statement = self._made[key]
-            compiled = self._compiled[key] = _Compiled(statement, dialect)
+            compiled = self._compiled[key] = CompiledStatement(statement, dialect)
         return compiled
 
     def mark(

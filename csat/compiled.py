@@ -1,0 +1,121 @@
+"""Statements compiled once and run on the driver's cursor.
+
+A few statements sit on hot paths: the survey page's look-up of its token
+(every page view and every submit) and the outbox's marks on PostgreSQL.
+For them SQLAlchemy's work per execution (an execution context, a result
+object, events) costs more than the statement itself: the page's look-up
+takes 29 µs through :meth:`~sqlalchemy.engine.Connection.execute` and 7 µs
+on the SQLite cursor. :class:`CompiledStatement` compiles a statement once
+for a dialect and keeps SQLAlchemy's own type processors for its parameters
+and its columns, so values go in and come out as they would through
+SQLAlchemy (e.g. :class:`~csat.models.UTCDateTime`'s aware datetimes). It runs
+on a cursor of a connection the caller holds, in whatever transaction that
+connection is in; a driver error becomes SQLAlchemy's
+:class:`~sqlalchemy.exc.DBAPIError`, the connection invalidated on a
+disconnect, as :meth:`~sqlalchemy.engine.Connection.execute` would raise it.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
+
+Processor = Callable[[Any], Any]
+
+
+def driver_error(connection: Connection, error: Any, sql: str, cursor: Any) -> DBAPIError:
+    """``error`` from the driver as SQLAlchemy wraps it; a disconnect invalidates
+    ``connection`` (the next use takes a new one from the pool)."""
+    dialect = connection.dialect
+    dbapi_connection = None if connection.invalidated else connection.connection.dbapi_connection
+    disconnected = dialect.is_disconnect(error, dbapi_connection, cursor)
+    if disconnected and not connection.invalidated:
+        connection.invalidate(error)
+    wrapped = DBAPIError.instance(
+        sql,
+        None,
+        error,
+        dialect.loaded_dbapi.Error,
+        dialect=dialect,
+        connection_invalidated=disconnected,
+    )
+    assert isinstance(wrapped, DBAPIError)  # ``error`` is one of the driver's
+    return wrapped
+
+
+class CompiledStatement:
+    """``statement`` compiled for ``dialect``, with its bind and result processors."""
+
+    __slots__ = ("_columns", "_results", "_row", "constants", "positions", "processors", "sql")
+
+    def __init__(self, statement: Any, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql: str = compiled.string
+        #: Parameter names in order, for drivers with positional parameters.
+        self.positions: tuple[str, ...] | None = (
+            tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
+        )
+        self.processors: dict[str, Processor] = {
+            name: processor
+            for name, bind in compiled.binds.items()
+            if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        }
+        #: Values the statement carries itself (e.g. ``status != 'pending'``).
+        self.constants = {
+            name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required
+        }
+        columns = list(statement.selected_columns) if statement.is_select else []
+        self._columns = columns
+        #: Rows by column name, as SQLAlchemy's rows are read.
+        self._row: Any = namedtuple("_Row", [column.key for column in columns]) if columns else None
+        #: Result processors, made from the first result's cursor description.
+        self._results: list[Processor | None] | None = None
+
+    def params(self, values: Mapping[str, Any]) -> Any:
+        """The driver's parameters for ``values`` (and the statement's own)."""
+        processors = self.processors
+        given = {**self.constants, **values} if self.constants else values
+        if processors:
+            given = {
+                key: processors[key](value) if value is not None and key in processors else value
+                for key, value in given.items()
+            }
+        if self.positions is not None:
+            return tuple(given[name] for name in self.positions)
+        return given
+
+    def fetch_one(self, connection: Connection, values: Mapping[str, Any]) -> Any:
+        """The first row for ``values`` (columns by name, values processed), or ``None``.
+
+        Like :meth:`~sqlalchemy.engine.Connection.execute`, it begins the
+        connection's transaction if none is begun, so that a rollback after an
+        error reaches the driver."""
+        if not connection.in_transaction():
+            connection.begin()  # what execute's autobegin does
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(self.sql, self.params(values))
+            row = cursor.fetchone()
+            if row is not None and self._results is None:
+                self._results = self._result_processors(connection.dialect, cursor.description)
+        except connection.dialect.loaded_dbapi.Error as e:
+            raise driver_error(connection, e, self.sql, cursor) from e
+        finally:
+            cursor.close()
+        if row is None:
+            return None
+        assert self._row is not None and self._results is not None
+        return self._row._make(
+            value if processor is None or value is None else processor(value)
+            for processor, value in zip(self._results, row, strict=True)
+        )
+
+    def _result_processors(self, dialect: Dialect, description: Any) -> list[Processor | None]:
+        return [
+            column.type.dialect_impl(dialect).result_processor(dialect, entry[1])
+            for column, entry in zip(self._columns, description, strict=True)
+        ]
