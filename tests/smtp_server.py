@@ -8,7 +8,9 @@ takes the next fault from its list (then behaves normally). Faults:
 - ``"drop"``: close the connection after the data arrived, before the reply
 - ``"stall"``: wait ``stall_seconds`` before replying (past the client's timeout)
 
-Every accepted message is parsed and kept in :attr:`ScriptedHandler.received`.
+Every accepted message is kept in :attr:`ScriptedHandler.received`, with the
+``MAIL FROM`` options it came with. ``smtp_server(smtputf8=True)`` offers
+SMTPUTF8 (RFC 6531) in its EHLO reply; without it, non-ASCII commands are refused.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes
+    #: The ``MAIL FROM`` options, e.g. ``["SMTPUTF8"]``.
+    mail_options: list[str] = field(default_factory=list)
 
     @property
     def message(self) -> EmailMessage:
@@ -103,7 +107,12 @@ class ScriptedHandler:
             return f"{code} {'4.3.0 busy' if code[0] == '4' else '5.7.1 rejected'}"
         with self.lock:
             self.received.append(
-                Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content))
+                Received(
+                    envelope.mail_from,
+                    list(envelope.rcpt_tos),
+                    bytes(envelope.content),
+                    list(envelope.mail_options),
+                )
             )
         return "250 2.0.0 OK queued"
 
@@ -147,10 +156,11 @@ def smtp_server(
     tls: ssl.SSLContext | None = None,
     implicit_tls: bool = False,
     auth: bool = False,
+    smtputf8: bool = False,
 ) -> Iterator[Server]:
     """Run an aiosmtpd server on a free loopback port for the ``with`` block."""
     handler = handler if handler is not None else ScriptedHandler()
-    options: dict[str, Any] = {"timeout": 30}
+    options: dict[str, Any] = {"timeout": 30, "enable_SMTPUTF8": smtputf8}
     if auth:
         options.update(authenticator=_authenticate, auth_require_tls=tls is not None)
     if tls is not None and not implicit_tls:

@@ -43,11 +43,17 @@ def _settings(**changes: object) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
-def _envelope(locale: str = "en", *, reminder: bool = False, ticket: str = "INC-1042") -> Envelope:
+def _envelope(
+    locale: str = "en",
+    *,
+    reminder: bool = False,
+    ticket: str = "INC-1042",
+    email: str = "kim.muster@example.com",
+) -> Envelope:
     return Envelope(
         invitation_id=7,
         ticket_id=ticket,
-        email="kim.muster@example.com",
+        email=email,
         locale=locale,
         nonce=NONCE,
         expires_at=datetime(2026, 10, 19, 10, 0, tzinfo=UTC),
@@ -219,6 +225,8 @@ _WIRE_CASES = [
     {"base_url": "https://hélp.example.com/survey"},
     {"mail_from": "support@example.com"},
     {"mail_from": "Ünicode Support <support@example.com>"},
+    {"mail_from": "Support <jörg@example.com>"},
+    {"mail_reply_to": "Hilfe <hilfe@exämple.de>"},
     {"survey": "quick", "locale": "de"},
 ]
 
@@ -333,3 +341,42 @@ def test_a_long_unsubscribe_url_stays_a_plain_url(length: int) -> None:
         assert message["List-Unsubscribe"].strip() == f"<{unsubscribe_url(base, token)}>"
         assert wire.data == builder.build(_envelope(), stock_survey("post_ticket"), NOW).as_bytes()
         assert all(len(line) <= 998 for line in wire.data.split(b"\r\n"))
+
+
+def _ascii(value: str) -> str:
+    return value.replace("ü", "ue").replace("ö", "oe").replace("ä", "ae")
+
+
+_JOERG, _HILFE = "Support <jörg@example.com>", "Hilfe <hilfe@exämple.de>"
+_INTERNATIONAL = [
+    ({}, "jürgen@example.de", "To", "jürgen@example.de"),
+    ({"mail_from": _JOERG}, "kim@example.com", "From", _JOERG),
+    ({"mail_reply_to": _HILFE}, "kim@example.com", "Reply-To", _HILFE),
+]
+
+
+@pytest.mark.parametrize(
+    ("settings", "email", "name", "value"), _INTERNATIONAL, ids=["to", "from", "reply-to"]
+)
+def test_a_non_ascii_address_is_written_in_utf8_for_smtputf8(
+    settings: dict[str, str], email: str, name: str, value: str
+) -> None:
+    """RFC 2047 encoded words are not allowed in addresses: the headers carry
+    raw UTF-8 (RFC 6532) and the email needs SMTPUTF8; the bodies stay the
+    quoted-printable bytes of the same email to an ASCII address."""
+    survey = stock_survey("post_ticket")
+    wire = MessageBuilder(_settings(**settings), SECRET).prepare(
+        _envelope(email=email), survey, NOW
+    )
+    twin_settings = {key: _ascii(value) for key, value in settings.items()}
+    twin = MessageBuilder(_settings(**twin_settings), SECRET).prepare(
+        _envelope(email=_ascii(email)), survey, NOW
+    )
+    assert wire.smtputf8 and not twin.smtputf8
+    head, _, body = wire.data.partition(b"\r\n\r\n")
+    assert f"{name}: {value}" in head.decode("utf-8").split("\r\n")
+    assert b"=?" not in head  # not one encoded word
+    assert body == twin.data.partition(b"\r\n\r\n")[2] and body.isascii()
+    assert twin.data.isascii()
+    parsed = cast(EmailMessage, message_from_bytes(wire.data, policy=policy.SMTPUTF8))
+    assert str(parsed[name]) == value

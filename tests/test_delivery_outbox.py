@@ -14,10 +14,11 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from csat import FixedClock, InviteRequest, Settings, Status, SurveyService
-from csat.delivery import CallableSender, MessageBuilder, Outbox
+from csat.delivery import CallableSender, MessageBuilder, Outbox, SMTPSender
 from csat.errors import PermanentDeliveryError, SenderConfigurationError, TransientDeliveryError
 from csat.models import Invitation
 from tests.conftest import T0
+from tests.smtp_server import smtp_server
 
 
 def _invite(service: SurveyService, count: int, *, hours_ago: float = 2, prefix: str = "T") -> None:
@@ -297,3 +298,35 @@ def test_a_deadlock_victim_runs_its_transaction_again(
     assert all(row.status == Status.SENT and row.claim_id is None for row in rows)
     assert all(row.attempts == 1 for row in rows)  # the rolled-back claims left no trace
     assert sum(victims) >= 6  # expire, claim, flushes and release were all victims
+
+
+@pytest.mark.parametrize("offered", [True, False], ids=["smtputf8", "no-smtputf8"])
+def test_a_non_ascii_address_is_sent_with_smtputf8_or_fails_with_the_reason(
+    service: SurveyService, engine: Engine, offered: bool
+) -> None:
+    for n, email in enumerate(["jürgen@example.de", "kim@example.com"]):  # due in this order
+        service.invite(
+            f"T-{n}", email, agent="ana", team="1st Level", channel="phone",
+            resolved_at=T0 - timedelta(hours=2 - n / 100),
+        )  # fmt: skip
+    with smtp_server(smtputf8=offered) as server:
+        report = service.send_due(SMTPSender(server.host, server.port, timeout=5))
+    rows = {row.email: row for row in _rows(engine)}
+    international, ascii_ = rows["jürgen@example.de"], rows["kim@example.com"]
+    assert ascii_.status == Status.SENT  # the batch went on, over the same connection
+    assert server.handler.connections == 1
+    received = {r.rcpt_tos[0]: r for r in server.handler.received}
+    assert "SMTPUTF8" not in received["kim@example.com"].mail_options
+    if offered:
+        assert (report.sent, report.failed) == (2, 0)
+        assert international.status == Status.SENT
+        arrived = received["jürgen@example.de"]
+        assert "SMTPUTF8" in arrived.mail_options
+        assert arrived.message["To"] == "jürgen@example.de"
+        assert arrived.message["Message-ID"] == international.message_id
+    else:
+        assert (report.sent, report.failed) == (1, 1)
+        assert international.status == Status.FAILED and international.attempts == 1
+        reason = f"needs SMTPUTF8, which {server.host}:{server.port} does not offer"
+        assert international.last_error == f"address 'jürgen@example.de' {reason}"
+        assert list(received) == ["kim@example.com"]

@@ -29,8 +29,8 @@ SECRET = "test-secret-key-0123456789abcdef"
 NOW = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
 
 
-def _email(n: int = 1, to: str | None = None) -> OutgoingEmail:
-    builder = MessageBuilder(Settings(secret_key=SECRET, mail_from="csat@example.com"), b"k" * 16)
+def _email(n: int = 1, to: str | None = None, mail_from: str = "csat@example.com") -> OutgoingEmail:
+    builder = MessageBuilder(Settings(secret_key=SECRET, mail_from=mail_from), b"k" * 16)
     envelope = Envelope(
         invitation_id=n,
         ticket_id=f"T-{n}",
@@ -224,7 +224,50 @@ def test_callable_sender_passes_the_message_and_maps_errors() -> None:
 
 def test_a_non_ascii_address_fails_permanently_and_the_sender_goes_on(server: Server) -> None:
     with SMTPSender(server.host, server.port, timeout=5) as sender:
-        with pytest.raises(PermanentDeliveryError, match="needs SMTPUTF8"):
+        with pytest.raises(PermanentDeliveryError) as info:
             sender.send(_email(1, to="jörg@example.com"))
+        assert str(info.value) == (
+            f"address 'jörg@example.com' needs SMTPUTF8, which {server.host}:{server.port}"
+            " does not offer"
+        )
         sender.send(_email(2))
     assert [r.rcpt_tos for r in server.handler.received] == [["customer2@example.com"]]
+    assert server.handler.connections == 1  # nothing sent for it: the connection is kept
+
+
+@pytest.mark.parametrize(
+    ("to", "mail_from"),
+    [
+        ("jürgen@example.de", "csat@example.com"),
+        ("customer1@example.com", "Jörg Support <jörg@example.com>"),
+    ],
+    ids=["recipient", "sender"],
+)
+def test_a_non_ascii_address_goes_out_with_smtputf8_when_offered(to: str, mail_from: str) -> None:
+    with smtp_server(smtputf8=True) as server:
+        international = _email(1, to=to, mail_from=mail_from)
+        with SMTPSender(server.host, server.port, timeout=5) as sender:
+            sender.send(international)
+            sender.send(_email(2))  # ASCII, after it on the same connection
+        first, second = server.handler.received
+    assert server.handler.connections == 1
+    assert (first.mail_from, first.rcpt_tos) == (international.sender, [to])
+    assert "SMTPUTF8" in first.mail_options
+    assert "SMTPUTF8" not in second.mail_options  # an ASCII email never asks for it
+    head, _, body = first.data.partition(b"\r\n\r\n")
+    assert f"\r\nTo: {to}\r\n".encode() in head  # raw UTF-8, not RFC 2047 words
+    assert f"\r\nFrom: {mail_from}\r\n".encode() in head
+    assert body.isascii() and b"Content-Transfer-Encoding: quoted-printable" in body
+    message = first.message
+    assert (str(message["To"]), str(message["From"])) == (to, mail_from)
+    plain = message.get_body(("plain",))
+    assert plain is not None and "Your ticket T-1 has been resolved." in plain.get_content()
+
+
+def test_ascii_emails_never_ask_for_smtputf8() -> None:
+    with smtp_server(smtputf8=True) as server, SMTPSender(server.host, server.port) as sender:
+        for n in (1, 2):
+            sender.send(_email(n, mail_from="Ünicode Support <support@example.com>"))
+    assert len(server.handler.received) == 2
+    assert not any("SMTPUTF8" in r.mail_options for r in server.handler.received)
+    assert all(r.data.isascii() for r in server.handler.received)  # RFC 2047 display name

@@ -9,7 +9,7 @@ from datetime import datetime
 from email import message_from_bytes
 from email.message import EmailMessage
 
-from .wire import POLICY
+from .wire import POLICY, UTF8_POLICY
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,9 +31,13 @@ class OutgoingEmail:
 
     :class:`MessageBuilder` usually writes the wire form directly; the
     :class:`~email.message.EmailMessage` is then parsed from it on first use.
+
+    :param smtputf8: whether the message has a non-ASCII address (envelope or
+        header) and must be sent with SMTPUTF8; ``None`` decides it from
+        ``sender`` and ``recipient``.
     """
 
-    __slots__ = ("_message", "_message_id", "data", "recipient", "sender")
+    __slots__ = ("_message", "_message_id", "data", "recipient", "sender", "smtputf8")
 
     def __init__(
         self,
@@ -42,6 +46,8 @@ class OutgoingEmail:
         recipient: str,
         data: bytes,
         message_id: str | None = None,
+        *,
+        smtputf8: bool | None = None,
     ) -> None:
         if message is None and message_id is None:
             raise ValueError("an OutgoingEmail needs its message or its Message-ID")
@@ -50,8 +56,13 @@ class OutgoingEmail:
         #: Envelope sender (``MAIL FROM``) and recipient (``RCPT TO``).
         self.sender = sender
         self.recipient = recipient
-        #: The message serialised for SMTP (CRLF line ends).
+        #: The message serialised for SMTP (CRLF line ends); with raw UTF-8
+        #: headers (RFC 6532) when :attr:`smtputf8`.
         self.data = data
+        #: Whether sending needs the server's SMTPUTF8 extension (RFC 6531).
+        self.smtputf8 = (
+            not (sender.isascii() and recipient.isascii()) if smtputf8 is None else smtputf8
+        )
 
     def __repr__(self) -> str:
         return f"OutgoingEmail({self.message_id!r}, to={self.recipient!r})"
@@ -60,7 +71,8 @@ class OutgoingEmail:
     def message(self) -> EmailMessage:
         """The message as an :class:`~email.message.EmailMessage`."""
         if self._message is None:
-            parsed = message_from_bytes(self.data, policy=POLICY)
+            policy = UTF8_POLICY if self.smtputf8 else POLICY
+            parsed = message_from_bytes(self.data, policy=policy)
             assert isinstance(parsed, EmailMessage)
             self._message = parsed
         return self._message

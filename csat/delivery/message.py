@@ -15,6 +15,7 @@ import hashlib
 import quopri
 from dataclasses import dataclass
 from datetime import datetime
+from email.errors import NonASCIILocalPartDefect
 from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -29,7 +30,7 @@ from ..tokens import derive_token
 from .envelope import Envelope as Envelope  # re-exported, as csat.delivery.message.*
 from .envelope import OutgoingEmail as OutgoingEmail
 from .skeleton import Skeletons
-from .wire import ALTERNATIVE, FIXED_HEADERS, POLICY, WireWriter, encode_body
+from .wire import ALTERNATIVE, FIXED_HEADERS, POLICY, UTF8_POLICY, WireWriter, encode_body
 
 if TYPE_CHECKING:
     from jinja2 import BaseLoader, Environment
@@ -73,12 +74,17 @@ def mail_domain(address: str) -> str:
 
 
 def parse_address(value: str, key: str) -> Address:
-    """One ``Name <user@domain>`` or ``user@domain`` address, or a ConfigurationError."""
+    """One ``Name <user@domain>`` or ``user@domain`` address, or a ConfigurationError.
+
+    A non-ASCII address is valid: its emails are sent with SMTPUTF8.
+    """
     if any(c in value for c in "\r\n"):
         raise ConfigurationError(key, "must not contain line breaks")
     header = HeaderRegistry()("From", value)
     addresses: tuple[Address, ...] = getattr(header, "addresses", ())
-    defects: tuple[object, ...] = getattr(header, "defects", ())
+    defects = [
+        d for d in getattr(header, "defects", ()) if not isinstance(d, NonASCIILocalPartDefect)
+    ]
     if len(addresses) != 1 or not addresses[0].addr_spec or "@" not in addresses[0].addr_spec:
         raise ConfigurationError(key, f"not a single email address: {value!r}")
     if defects:
@@ -172,6 +178,10 @@ class MessageBuilder:
             else parse_address(settings.mail_reply_to, "CSAT_MAIL_REPLY_TO")
         )
         self.domain = self.sender.domain or "localhost"
+        # A non-ASCII From or Reply-To address makes every message need SMTPUTF8.
+        self._utf8_headers = not all(
+            a.addr_spec.isascii() for a in (self.sender, self.reply_to) if a is not None
+        )
         self._loader = loader
         self._headers: dict[tuple[str, str], BaseHeader] = {}
         self._last_date: tuple[datetime, str] | None = None
@@ -235,8 +245,19 @@ class MessageBuilder:
         html = self.render(f"invitation.{locale}.html", context)
         return subject, plain, html
 
+    def needs_smtputf8(self, recipient: str) -> bool:
+        """Whether an email to ``recipient`` has a non-ASCII address (To, From or Reply-To).
+
+        Such an email is written with raw UTF-8 headers (RFC 6532; RFC 2047
+        encoded words are not allowed in addresses) and needs SMTPUTF8 (RFC 6531).
+        """
+        return self._utf8_headers or not recipient.isascii()
+
     def build(self, envelope: Envelope, survey: Survey, now: datetime) -> EmailMessage:
-        """The complete email for ``envelope``, dated ``now``."""
+        """The complete email for ``envelope``, dated ``now``.
+
+        Its policy writes raw UTF-8 headers if it :meth:`needs_smtputf8`.
+        """
         locale = self.locale_for(survey, envelope.locale)
         context = self.context(envelope, survey, locale)
         return self._message(envelope, locale, context, self.texts(locale, context), now)
@@ -253,7 +274,9 @@ class MessageBuilder:
         mid = message_id(
             envelope.invitation_id, envelope.nonce, self.domain, reminder=envelope.reminder
         )
-        message = EmailMessage(policy=POLICY)
+        message = EmailMessage(
+            policy=UTF8_POLICY if self.needs_smtputf8(envelope.email) else POLICY
+        )
         message["Subject"] = subject
         message["From"] = self._constant("From", str(self.sender))
         message["To"] = envelope.email
@@ -298,7 +321,8 @@ class MessageBuilder:
         The wire form is written directly when every header has a shape whose
         folding is known (see :mod:`csat.delivery.wire`); it is then byte for byte what
         :meth:`build` and :meth:`~email.message.EmailMessage.as_bytes` give
-        (a test checks this). Other messages take that slower path.
+        (a test checks this). Other messages take that slower path, among them
+        every message that :meth:`needs_smtputf8`.
         """
         locale = self.locale_for(survey, envelope.locale)
         token = derive_token(self.secret, envelope.nonce)
@@ -326,11 +350,14 @@ class MessageBuilder:
         original = None
         if envelope.reminder:
             original = message_id(envelope.invitation_id, envelope.nonce, self.domain)
-        data = self._wire.data(
-            subject=subject, recipient=envelope.email, date=self._date(now), message_id=mid,
-            original_id=original, unsubscribe_url=unsubscribe,
-            locale=locale, plain=plain, html=html,
-        )  # fmt: skip
+        utf8 = self.needs_smtputf8(envelope.email)
+        data = None
+        if not utf8:
+            data = self._wire.data(
+                subject=subject, recipient=envelope.email, date=self._date(now), message_id=mid,
+                original_id=original, unsubscribe_url=unsubscribe,
+                locale=locale, plain=plain, html=html,
+            )  # fmt: skip
         if data is not None:
             return OutgoingEmail(None, self.sender.addr_spec, envelope.email, data, mid)
         if texts is None:
@@ -338,7 +365,9 @@ class MessageBuilder:
             texts = skeletons.texts(envelope, survey, locale, token, expires_on)
         context = self.context(envelope, survey, locale)
         message = self._message(envelope, locale, context, texts, now)
-        return OutgoingEmail(message, self.sender.addr_spec, envelope.email, message.as_bytes())
+        return OutgoingEmail(
+            message, self.sender.addr_spec, envelope.email, message.as_bytes(), smtputf8=utf8
+        )
 
     def _date(self, now: datetime) -> str:
         """The Date header's value: whole seconds, so made once per second."""

@@ -9,6 +9,9 @@ A sender is used as a context manager around one run of the outbox (so
 - :class:`SMTPSender`: the standard library's :mod:`smtplib` (plain, STARTTLS, SSL).
 - :class:`DirectorySender`: one ``.eml`` file per message (development, demos).
 - :class:`CallableSender`: any callable taking the message (a host's own mail service).
+
+An email with a non-ASCII address (:attr:`~csat.delivery.envelope.OutgoingEmail.smtputf8`)
+has raw UTF-8 headers (RFC 6532) and goes out only with SMTPUTF8 (RFC 6531).
 """
 
 from __future__ import annotations
@@ -175,12 +178,19 @@ class SMTPSender(_Batch):
         return connection
 
     def send(self, email: OutgoingEmail) -> None:
-        """Send over the open connection (connecting first if needed)."""
+        """Send over the open connection (connecting first if needed).
+
+        A message with a non-ASCII address (:attr:`OutgoingEmail.smtputf8`) is
+        sent with the ``SMTPUTF8`` option (RFC 6531) if the server offers it,
+        else fails permanently before its transaction starts, keeping the
+        connection for the next message. Other messages never use the option.
+        """
         if self._connection is None:
             self._connection = self._connect()
         connection = self._connection
         try:
-            refused = connection.sendmail(email.sender, [email.recipient], email.data)
+            options = self._mail_options(connection, email)
+            refused = connection.sendmail(email.sender, [email.recipient], email.data, options)
         except smtplib.SMTPRecipientsRefused as e:
             code, text = next(iter(e.recipients.values()))
             raise _error_for_reply(code, text, "RCPT") from e
@@ -191,15 +201,32 @@ class SMTPSender(_Batch):
             # Dropped connection, timeout, protocol error: the state is unknown.
             self._drop()
             raise TransientDeliveryError(f"{type(e).__name__}: {e}".rstrip(": ")) from e
-        except UnicodeEncodeError as e:  # a non-ASCII address: smtplib speaks ASCII only
-            self._drop()  # mid-transaction: start afresh for the next message
-            raise PermanentDeliveryError(f"address {email.recipient!r} needs SMTPUTF8") from e
         finally:
             if connection.sock is None:  # closed by smtplib, e.g. after a 421 reply
                 self._connection = None
         if refused:  # only one recipient: it was refused
             code, text = next(iter(refused.values()))
             raise _error_for_reply(code, text, "RCPT")
+
+    def _mail_options(self, connection: smtplib.SMTP, email: OutgoingEmail) -> tuple[str, ...]:
+        """``("SMTPUTF8",)`` for a message that needs it, else nothing.
+
+        :raises PermanentDeliveryError: it needs SMTPUTF8 and the server does not offer it.
+        """
+        if not email.smtputf8:
+            return ()
+        connection.ehlo_or_helo_if_needed()  # the extensions are known after EHLO
+        if connection.has_extn("smtputf8"):
+            return ("SMTPUTF8",)
+        if not email.recipient.isascii():
+            what = f"address {email.recipient!r}"
+        elif not email.sender.isascii():
+            what = f"sender address {email.sender!r}"
+        else:
+            what = "a non-ASCII address in the headers"
+        raise PermanentDeliveryError(
+            f"{what} needs SMTPUTF8, which {self.host}:{self.port} does not offer"
+        )
 
     def _drop(self) -> None:
         if self._connection is not None:
@@ -226,6 +253,7 @@ class DirectorySender(_Batch):
     """Write each message to ``<directory>/<message-id>.eml`` (created if missing).
 
     A retry overwrites the same file: the name comes from the stable Message-ID.
+    A message with a non-ASCII address is written with raw UTF-8 headers.
     """
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
@@ -252,7 +280,9 @@ class CallableSender(_Batch):
 
     ``deliver`` may raise :class:`~csat.errors.TransientDeliveryError` or
     :class:`~csat.errors.PermanentDeliveryError`; any other exception counts
-    as transient (the message is retried later).
+    as transient (the message is retried later). A message with a non-ASCII
+    address has a ``utf8`` policy and is to be delivered with SMTPUTF8
+    (:meth:`smtplib.SMTP.send_message` does so for a non-ASCII sender or recipient).
     """
 
     def __init__(self, deliver: Callable[[EmailMessage], object]) -> None:

@@ -9,6 +9,10 @@ from a small character set that folding treats alike), then reused with the
 new value in place. A value outside those shapes (a long subject, a non-ASCII
 address, …) makes :meth:`WireWriter.data` return ``None`` and the caller uses
 the email package as before. A test checks that both give the same bytes.
+
+A message with a non-ASCII address is always written by the email package,
+with :data:`UTF8_POLICY`: RFC 2047 encoded words are not allowed in an
+address, so its headers carry raw UTF-8 and it needs SMTPUTF8 (RFC 6531, 6532).
 """
 
 from __future__ import annotations
@@ -64,7 +68,8 @@ class _Policy(EmailPolicy):
     """The SMTP policy (CRLF line ends) that folds a recurring header only once.
 
     Headers made by ``MessageBuilder._constant`` carry a ``csat_folded``
-    cache; folding is most of the cost of serialising a message.
+    cache; folding is most of the cost of serialising a message. The cache
+    holds this policy's folds, so the ``utf8`` variant folds afresh each time.
     """
 
     def fold_binary(self, name: str, value: str) -> bytes:
@@ -76,7 +81,7 @@ class _Policy(EmailPolicy):
         instead (RFC 5322 allows lines up to 998 characters).
         """
         cache: dict[str, bytes] | None = getattr(value, "csat_folded", None)
-        if cache is None:
+        if cache is None or self.utf8:
             line = super().fold_binary(name, value)
             if name.lower() == "list-unsubscribe" and b"=?" in line:
                 return _unfolded(name, str(value)) or line
@@ -97,6 +102,8 @@ def _unfolded(name: str, value: str) -> bytes | None:
 
 #: The SMTP policy (CRLF line ends) with cached header classes and folds.
 POLICY = _Policy(linesep="\r\n", header_factory=_HeaderClasses())
+#: :data:`POLICY` writing non-ASCII headers as raw UTF-8, for messages sent with SMTPUTF8.
+UTF8_POLICY = POLICY.clone(utf8=True)
 
 
 def encode_body(text: str) -> bytes:
