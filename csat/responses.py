@@ -123,6 +123,32 @@ _INSERT = insert(_RESPONSES)
 _UPDATE = update(_RESPONSES).where(_RESPONSE.id == bindparam("response_id_"))
 
 
+def answered_once(
+    before: SurveyView, answers: Callable[[SurveyView], Mapping[str, object]]
+) -> Callable[[SurveyView], Mapping[str, object]]:
+    """Call ``answers`` on ``before`` (a read of the token) now; the function
+    returned gives that result again for a view of the same invitation as it
+    was read (same survey version and stored answers), else calls
+    ``answers`` on the new view.
+
+    On SQLite, which lets one writer at a time, :meth:`SurveyService.record
+    <csat.SurveyService.record>` validates this way before its write
+    transaction, so that the lock covers the look-up and the write only.
+    """
+    given = answers(before)
+
+    def again(view: SurveyView) -> Mapping[str, object]:
+        unchanged = (
+            view.invitation_id == before.invitation_id
+            and view.survey.fingerprint == before.survey.fingerprint
+            and view.answered_at == before.answered_at
+            and view.answers == before.answers
+        )
+        return given if unchanged else answers(view)
+
+    return again
+
+
 def _check_status(status: str, expires_at: datetime, now: datetime) -> None:
     if status == Status.SKIPPED:
         raise UnknownTokenError()
