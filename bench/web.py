@@ -10,8 +10,9 @@ as sync workers close them) measures requests per second for
 
 and, with one client, the submit POST's p99 latency (target: under 25 ms).
 For the submit it also measures, as a note, the floor the required stack
-sets: the same bare POST behind a minimal Flask-WTF form (CSRF and two
-fields), against the bare POST.
+sets: the same bare POST behind a plain Flask-WTF form with the stock
+survey's questions (CSRF, six radio fields, a text area), against the bare
+POST.
 Both sides run the same gunicorn command (2 sync workers) and take turns in
 short rounds (csat, baseline, baseline, csat, ...), so a change in the load
 of a shared machine falls on both. Databases: a SQLite file in WAL mode,
@@ -262,7 +263,7 @@ def _run(url: str, label: str, args: argparse.Namespace) -> None:
         )
 
         # The floor of the stack the issue requires: the same bare POST behind a
-        # minimal Flask-WTF form (CSRF and two fields), against the bare POST.
+        # plain Flask-WTF form with the stock survey's questions, against the bare POST.
         _, _, response, page = _request(floor_port, "GET", "/csrf")
         floor_cookie = response.getheader("Set-Cookie", "").split(";")[0]
         floor_body = urlencode({"csrf_token": page.decode(), "understood": "4"})
@@ -276,7 +277,7 @@ def _run(url: str, label: str, args: argparse.Namespace) -> None:
         floor = post_floor.rate / post_bare.rate
         note(
             "web",
-            f"{label}: floor: the bare POST behind a minimal Flask-WTF form "
+            f"{label}: floor: the bare POST behind a plain Flask-WTF form of the survey "
             f"{post_floor.rate:.0f}/s vs bare {post_bare.rate:.0f}/s = {floor:.2f}x "
             f"({post_floor.errors + post_bare.errors} errors); csat's submit is "
             f"{ratio / floor:.2f}x of that floor",

@@ -6,9 +6,10 @@ does what a submit minimally must: claim the token with one raw ``UPDATE`` and
 insert one row, in one transaction, on the same database.
 
 ``flask_wtf_app()`` is the floor the required stack sets: the bare POST with a
-Flask-WTF form in front (CSRF token from the session, one radio field for the
-rating, an optional comment), validated before the same claim and insert.
-No submit built on Flask-WTF and WTForms can be faster than this one.
+plain Flask-WTF form in front (CSRF token from the session, the stock survey's
+seven questions as six radio fields and a text area), validated before the
+same claim and insert. A submit of that survey built on Flask-WTF and
+WTForms does at least this much work.
 """
 
 from __future__ import annotations
@@ -54,15 +55,26 @@ def baseline_app() -> Flask:
 
 
 def flask_wtf_app() -> Flask:
-    """The bare claim-and-insert POST behind a minimal Flask-WTF form."""
+    """The bare claim-and-insert POST behind a plain Flask-WTF form with the
+    stock survey's questions (a radio field each, the comment a text area)."""
     from flask_wtf import FlaskForm
     from flask_wtf.csrf import generate_csrf
-    from wtforms import RadioField, TextAreaField
-    from wtforms.validators import Length, Optional
+    from wtforms import Field, RadioField, TextAreaField
+    from wtforms.validators import DataRequired, Length, Optional
 
-    class Answer(FlaskForm):
-        understood = RadioField(choices=[(str(n), str(n)) for n in range(1, 6)])
-        comment = TextAreaField(validators=[Optional(), Length(max=2000)])
+    from csat import stock_survey
+
+    fields: dict[str, Field] = {}
+    for question in stock_survey("post_ticket").questions:
+        if question.type == "text":
+            fields[question.key] = TextAreaField(validators=[Optional(), Length(max=2000)])
+            continue
+        values = [c.value for c in question.choices] if question.type == "choice" else range(1, 6)
+        required = DataRequired() if question.required else Optional()
+        fields[question.key] = RadioField(
+            choices=[(str(v), str(v)) for v in values], validators=[required]
+        )
+    answer_form = type("Answer", (FlaskForm,), fields)
 
     app = Flask("flask_wtf")
     app.config["SECRET_KEY"] = os.environ["CSAT_SECRET_KEY"]
@@ -74,7 +86,7 @@ def flask_wtf_app() -> Flask:
 
     @app.post("/form/<token>")
     def form(token: str) -> tuple[str, int]:
-        answer = Answer()
+        answer = answer_form()
         if not answer.validate():
             abort(400)
         digest = hashlib.sha256(token.encode()).hexdigest()
