@@ -50,6 +50,15 @@ _PG_IDS = text(
 )
 
 
+#: After adding this many invitations in one call on PostgreSQL, ``invite_many``
+#: refreshes the table's statistics (``ANALYZE``, in its own transaction, which
+#: counts the new rows). Until autovacuum gets to it, the planner believes they
+#: are not there, and the outbox's claim then reads and sorts every pending row
+#: for each batch instead of reading the first ones from the index: 12 ms per
+#: claim with 20,000 pending, 0.1 ms after ``ANALYZE``.
+ANALYZE_AFTER = 1_000
+
+
 def invite_many(
     inviter: invites.Inviter,
     session: Session,
@@ -68,6 +77,9 @@ def invite_many(
     for start in range(0, len(ordered), size):
         _invite_chunk(batch, ordered[start : start + size])
     batch.insert()
+    created = sum(1 for result in batch.results.values() if result.created)
+    if created >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"ANALYZE {Invitation.__tablename__}"))  # see ANALYZE_AFTER
     return [batch.results[p.index] for p in prepared]
 
 

@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import Engine, event, select, text
 from sqlalchemy.orm import Session
 
-from csat import InviteRequest, Status, SurveyService
+from csat import InviteRequest, Status, SurveyService, invite_batch
 from csat.compiled import CompiledStatement
+from csat.db import create_csat_engine
 from csat.delivery import CallableSender
 from csat.delivery.pipeline import (
     Pipeline,
@@ -21,8 +22,9 @@ from csat.delivery.pipeline import (
     bulk_mark_statement,
     supported,
 )
+from csat.migrate import upgrade
 from csat.models import Invitation
-from tests.conftest import T0
+from tests.conftest import SECRET, T0
 
 #: Makes the first UPDATE of every other transaction fail as a deadlock victim
 #: (SQLSTATE 40P01), as PostgreSQL does to one of two senders locking rows in
@@ -49,14 +51,14 @@ _NO_VICTIMS = (
 )
 
 
-def _invite(service: SurveyService, count: int) -> None:
+def _invite(service: SurveyService, count: int, start: int = 0) -> None:
     service.invite_many(
         [
             InviteRequest(
                 ticket_id=f"T-{n}", email=f"t{n}@example.com", agent="ana", team="1st Level",
                 channel="phone", resolved_at=T0 - timedelta(hours=2 - n / 1000),
             )
-            for n in range(count)
+            for n in range(start, start + count)
         ]
     )  # fmt: skip
 
@@ -155,9 +157,8 @@ def test_a_deadlock_victim_runs_its_pipeline_again(
     _with_deadlock_victims(service, engine)
 
 
-def _claimed(engine: Engine, count: int, service: SurveyService) -> list[int]:
-    """``count`` pending invitations, claimed by ``claim-a``; their ids."""
-    _invite(service, count)
+def _claimed(engine: Engine) -> list[int]:
+    """Every invitation claimed by ``claim-a``; their ids."""
     with engine.begin() as conn:
         conn.execute(text("UPDATE csat_invitation SET claim_id = 'claim-a'"))
     return [row.id for row in _rows(engine)]
@@ -173,7 +174,8 @@ def test_several_marks_are_one_update_that_keeps_each_rows_values(
 ) -> None:
     """A group of marks is one UPDATE on PostgreSQL: each row gets its own values,
     and only rows still claimed by this sender and in the expected status."""
-    ids = _claimed(engine, 5, service)
+    _invite(service, 5)
+    ids = _claimed(engine)
     with engine.begin() as conn:
         conn.execute(text("UPDATE csat_invitation SET status = 'cancelled' WHERE id = :i"),
                      {"i": ids[1]})  # fmt: skip
@@ -207,25 +209,34 @@ def test_several_marks_are_one_update_that_keeps_each_rows_values(
 
 @postgresql_only
 def test_the_bulk_mark_finds_its_rows_by_primary_key_on_a_table_just_filled(
-    service: SurveyService, engine: Engine
+    fresh_url: str,
 ) -> None:
     """Right after thousands of invitations are added, before any ANALYZE, the
     planner believes almost no row is pending; a status guard written as a
     constant then makes it scan the status index (every pending row, a 10,000-row
     table: milliseconds per mark). The bulk mark's plan must join on the key."""
-    _claimed(engine, 3_000, service)
-    ids = [row.id for row in _rows(engine)][:10]
-    keys = ("message_id", "status")
-    rows = [{"b_id": i, "b_claim": "claim-a", "b_expected": "pending", "message_id": f"<{i}>",
-             "status": "sent"} for i in ids]  # fmt: skip
-    key, (params,) = _bulk_marks(keys, rows)
-    with engine.connect() as conn:
-        compiled = CompiledStatement(bulk_mark_statement(*key[1:]), conn.dialect)
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        plan = "\n".join(r[0] for r in raw.execute(f"EXPLAIN {compiled.sql}",
-                                                    compiled.params(params)))  # fmt: skip
-        conn.rollback()
+    upgrade(fresh_url)
+    engine = create_csat_engine(fresh_url)
+    try:
+        with engine.begin() as conn:  # the statistics stay those of an empty table
+            conn.execute(text("ALTER TABLE csat_invitation SET (autovacuum_enabled = false)"))
+        service = SurveyService(engine, secret_key=SECRET)
+        for _ in range(3):  # in calls too small for invite_many's ANALYZE
+            _invite(service, invite_batch.ANALYZE_AFTER - 1, start=len(_rows(engine)))
+        ids = _claimed(engine)[:10]
+        keys = ("message_id", "status")
+        rows = [{"b_id": i, "b_claim": "claim-a", "b_expected": "pending",
+                 "message_id": f"<{i}>", "status": "sent"} for i in ids]  # fmt: skip
+        key, (params,) = _bulk_marks(keys, rows)
+        with engine.connect() as conn:
+            compiled = CompiledStatement(bulk_mark_statement(*key[1:]), conn.dialect)
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            plan = "\n".join(r[0] for r in raw.execute(f"EXPLAIN {compiled.sql}",
+                                                         compiled.params(params)))  # fmt: skip
+            conn.rollback()
+    finally:
+        engine.dispose()
     assert "pk_csat_invitation" in plan and "status_due_at" not in plan, plan
 
 
