@@ -69,7 +69,10 @@ def flask_wtf_app() -> Flask:
         if question.type == "text":
             fields[question.key] = TextAreaField(validators=[Optional(), Length(max=2000)])
             continue
-        values = [c.value for c in question.choices] if question.type == "choice" else range(1, 6)
+        if question.type == "choice":
+            values: list[object] = [c.value for c in question.choices]
+        else:
+            values = list(range(question.min or 1, (question.max or 5) + 1))
         required = DataRequired() if question.required else Optional()
         fields[question.key] = RadioField(
             choices=[(str(v), str(v)) for v in values], validators=[required]
