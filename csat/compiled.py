@@ -27,12 +27,21 @@ from sqlalchemy.exc import DBAPIError
 Processor = Callable[[Any], Any]
 
 
-def driver_error(connection: Connection, error: Any, sql: str, cursor: Any) -> DBAPIError:
-    """``error`` from the driver as SQLAlchemy wraps it; a disconnect invalidates
-    ``connection`` (the next use takes a new one from the pool)."""
+def driver_error(
+    connection: Connection,
+    error: Any,
+    sql: str,
+    cursor: Any,
+    *,
+    disconnected: bool | None = None,
+) -> DBAPIError:
+    """``error`` from the driver as SQLAlchemy wraps it; a disconnect (asked of
+    the dialect unless the caller knows) invalidates ``connection``, so the
+    next use takes a new one from the pool."""
     dialect = connection.dialect
-    dbapi_connection = None if connection.invalidated else connection.connection.dbapi_connection
-    disconnected = dialect.is_disconnect(error, dbapi_connection, cursor)
+    if disconnected is None:
+        raw = None if connection.invalidated else connection.connection.dbapi_connection
+        disconnected = dialect.is_disconnect(error, raw, cursor)
     if disconnected and not connection.invalidated:
         connection.invalidate(error)
     wrapped = DBAPIError.instance(

@@ -85,7 +85,8 @@ class RecordResult:
 
 
 #: The answers to record, or a function that returns them for the page's
-#: :class:`SurveyView` (called inside the transaction, e.g. to validate a web form).
+#: :class:`SurveyView` (called inside the transaction, e.g. to validate a web form;
+#: on SQLite first on a read before it, see :func:`answered_once`).
 Answers = Mapping[str, object] | Callable[[SurveyView], Mapping[str, object]]
 
 _INVITATIONS = cast(Table, Invitation.__table__)

@@ -260,13 +260,14 @@ class MessageBuilder:
         """
         locale = self.locale_for(survey, envelope.locale)
         context = self.context(envelope, survey, locale)
-        return self._message(envelope, locale, context, self.texts(locale, context), now)
+        texts = self.texts(locale, context)
+        return self._message(envelope, locale, context["unsubscribe_url"], texts, now)
 
     def _message(
         self,
         envelope: Envelope,
         locale: str,
-        context: dict[str, Any],
+        unsubscribe: str,
         texts: tuple[str, str, str],
         now: datetime,
     ) -> EmailMessage:
@@ -290,7 +291,7 @@ class MessageBuilder:
             message["References"] = original
         for name, value in _FIXED_HEADERS:
             message[name] = self._constant(name, value)
-        message["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
+        message["List-Unsubscribe"] = f"<{unsubscribe}>"
         message["Content-Language"] = self._constant("Content-Language", locale)
         message["MIME-Version"] = self._constant("MIME-Version", "1.0")
         message["Content-Type"] = self._constant("Content-Type", _ALTERNATIVE)
@@ -327,47 +328,54 @@ class MessageBuilder:
         locale = self.locale_for(survey, envelope.locale)
         token = derive_token(self.secret, envelope.nonce)
         expires_on = format_date(envelope.expires_at, locale)
-        skeletons = self._skeletons
-        texts: tuple[str, str, str] | None = None
-        encoded = None
-        if skeletons is not None:
-            encoded = skeletons.encoded(envelope, survey, locale, token, expires_on)
-            if encoded is None:
-                texts = skeletons.texts(envelope, survey, locale, token, expires_on)
-        else:
-            context = self.template_context(
-                envelope.ticket_id, token, expires_on, envelope.reminder, survey, locale
-            )
-            texts = self.texts(locale, context)
-        if encoded is None:
-            assert texts is not None
-            encoded = (texts[0], encode_body(texts[1]), encode_body(texts[2]))
+        values = (envelope, survey, locale, token, expires_on)
         unsubscribe = unsubscribe_url(self.settings.base_url, token)
-        subject, plain, html = encoded
-        mid = message_id(
-            envelope.invitation_id, envelope.nonce, self.domain, reminder=envelope.reminder
-        )
-        original = None
-        if envelope.reminder:
-            original = message_id(envelope.invitation_id, envelope.nonce, self.domain)
         utf8 = self.needs_smtputf8(envelope.email)
-        data = None
         if not utf8:
-            data = self._wire.data(
-                subject=subject, recipient=envelope.email, date=self._date(now), message_id=mid,
-                original_id=original, unsubscribe_url=unsubscribe,
-                locale=locale, plain=plain, html=html,
-            )  # fmt: skip
-        if data is not None:
-            return OutgoingEmail(None, self.sender.addr_spec, envelope.email, data, mid)
-        if texts is None:
-            assert skeletons is not None
-            texts = skeletons.texts(envelope, survey, locale, token, expires_on)
-        context = self.context(envelope, survey, locale)
-        message = self._message(envelope, locale, context, texts, now)
+            mid = message_id(
+                envelope.invitation_id, envelope.nonce, self.domain, reminder=envelope.reminder
+            )
+            data = self._wire_form(values, unsubscribe, mid, now)
+            if data is not None:
+                return OutgoingEmail(None, self.sender.addr_spec, envelope.email, data, mid)
+        message = self._message(envelope, locale, unsubscribe, self._texts(*values), now)
         return OutgoingEmail(
             message, self.sender.addr_spec, envelope.email, message.as_bytes(), smtputf8=utf8
         )
+
+    def _texts(
+        self, envelope: Envelope, survey: Survey, locale: str, token: str, expires_on: str
+    ) -> tuple[str, str, str]:
+        """Subject, plain text and HTML (csat's own templates through their skeletons)."""
+        if self._skeletons is not None:
+            return self._skeletons.texts(envelope, survey, locale, token, expires_on)
+        context = self.template_context(
+            envelope.ticket_id, token, expires_on, envelope.reminder, survey, locale
+        )
+        return self.texts(locale, context)
+
+    def _wire_form(
+        self,
+        values: tuple[Envelope, Survey, str, str, str],
+        unsubscribe: str,
+        mid: str,
+        now: datetime,
+    ) -> bytes | None:
+        """The message written directly (see :mod:`csat.delivery.wire`), or ``None``."""
+        envelope, _, locale, _, _ = values
+        encoded = None if self._skeletons is None else self._skeletons.encoded(*values)
+        if encoded is None:
+            subject, plain, html = self._texts(*values)
+            encoded = (subject, encode_body(plain), encode_body(html))
+        subject, plain_qp, html_qp = encoded
+        original = None
+        if envelope.reminder:
+            original = message_id(envelope.invitation_id, envelope.nonce, self.domain)
+        return self._wire.data(
+            subject=subject, recipient=envelope.email, date=self._date(now), message_id=mid,
+            original_id=original, unsubscribe_url=unsubscribe,
+            locale=locale, plain=plain_qp, html=html_qp,
+        )  # fmt: skip
 
     def _date(self, now: datetime) -> str:
         """The Date header's value: whole seconds, so made once per second."""

@@ -31,7 +31,7 @@ from typing import Any, NoReturn, TypeVar
 from sqlalchemy import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 
-from ..compiled import CompiledStatement
+from ..compiled import CompiledStatement, driver_error
 from ..models import Invitation, metadata
 from .marks import SYNC_OFF, gone_statement, mark_statement
 
@@ -100,24 +100,15 @@ def bulk_mark_statement(keys: tuple[str, ...], varying: tuple[str, ...]) -> Any:
     )
 
 
-def _bulk_marks(
-    keys: tuple[str, ...], rows: list[dict[str, Any]]
-) -> tuple[Any, list[dict[str, Any]]]:
+def _bulk_marks(keys: tuple[str, ...], rows: list[dict[str, Any]]) -> tuple[Any, dict[str, Any]]:
     """The key of :func:`bulk_mark_statement` for ``rows`` (as grouped for
-    :func:`~csat.delivery.marks.mark_statement`) and its one set of parameters."""
+    :func:`~csat.delivery.marks.mark_statement`) and its parameters."""
     first = rows[0]
     varying = tuple(key for key in keys if any(row[key] != first[key] for row in rows))
-    params: dict[str, Any] = {
-        "b_claim": first["b_claim"],
-        "b_expected": first["b_expected"],
-        "a_id": [row["b_id"] for row in rows],
-    }
-    for key in keys:
-        params[key] = first[key]
-    for key in varying:
-        params[f"a_{key}"] = [row[key] for row in rows]
-        del params[key]
-    return ("bulk", keys, varying), [params]
+    params = {key: first[key] for key in ("b_claim", "b_expected", *keys) if key not in varying}
+    params["a_id"] = [row["b_id"] for row in rows]
+    params.update({f"a_{key}": [row[key] for row in rows] for key in varying})
+    return ("bulk", keys, varying), params
 
 
 class Pipeline:
@@ -174,30 +165,31 @@ class Pipeline:
         ``upcoming`` rows not to send any more (cancelled or, for a reminder,
         answered), whose claim and attempt are then given back as well."""
         guard = {"b_claim": claim_id}
-        steps: list[tuple[Any, list[dict[str, Any]]]] = [
-            (keys, rows) if len(rows) == 1 else _bulk_marks(keys, rows)
+        steps: list[tuple[Any, dict[str, Any]]] = [
+            (keys, rows[0]) if len(rows) == 1 else _bulk_marks(keys, rows)
             for keys, rows in marks.items()
         ]
         if unattempted:
-            steps.append(("unattempt", [{"ids": list(unattempted), **guard}]))
+            steps.append(("unattempt", {"ids": list(unattempted), **guard}))
         if release:
-            steps.append(("release", [{"ids": list(release), **guard}]))
+            steps.append(("release", {"ids": list(release), **guard}))
         query = ((("gone", reminders), {"ids": list(upcoming)}),) if upcoming else ()
         found = self._transaction(steps, query, sync_off=bool(marks))
         skip = {row[0] for row in found}
         if skip:
-            back = [{"ids": sorted(skip), **guard}]
+            back = {"ids": sorted(skip), **guard}
             self._transaction([("unattempt", back), ("release", back)], (), sync_off=False)
         return skip
 
     def _transaction(
         self,
-        steps: list[tuple[Any, list[dict[str, Any]]]],
+        steps: Sequence[tuple[Any, dict[str, Any]]],
         query: Sequence[tuple[Any, dict[str, Any]]],
         *,
         sync_off: bool,
     ) -> list[Any]:
-        """``BEGIN``, the steps, the query, ``COMMIT``: one round trip; the query's rows."""
+        """``BEGIN``, each step (one statement each), the query, ``COMMIT``: one
+        round trip; the query's rows."""
         import psycopg
 
         connection = self._open()
@@ -213,13 +205,10 @@ class Pipeline:
                     # A crash may lose the last marks; their rows are then sent again
                     # with the same Message-ID, as after a sender crash.
                     cursor.execute(str(SYNC_OFF))
-                for key, rows in steps:
+                for key, params in steps:
                     statement = self._statement(key, dialect)
                     sql = statement.sql
-                    if len(rows) == 1:
-                        cursor.execute(sql, statement.params(rows[0]))
-                    else:
-                        cursor.executemany(sql, [statement.params(row) for row in rows])
+                    cursor.execute(sql, statement.params(params))
                 for key, params in query:
                     statement = self._statement(key, dialect)
                     sql = statement.sql
@@ -251,18 +240,13 @@ class Pipeline:
         raise the error as the connection's context manager maps it."""
         import psycopg
 
-        dialect = connection.dialect
-        disconnected = raw.closed or dialect.is_disconnect(error, raw, None)
+        disconnected = raw.closed or connection.dialect.is_disconnect(error, raw, None)
         if not disconnected:
             try:
                 raw.rollback()
             except psycopg.Error:
                 disconnected = True
-        if disconnected:
-            connection.invalidate(error)
-        wrapped = DBAPIError.instance(
-            sql, None, error, psycopg.Error, dialect=dialect, connection_invalidated=disconnected
-        )
+        wrapped = driver_error(connection, error, sql, None, disconnected=disconnected)
         opened, self._opened, self._connection = self._opened, None, None
         assert opened is not None
         opened.__exit__(type(wrapped), wrapped, wrapped.__traceback__)
