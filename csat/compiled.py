@@ -18,7 +18,7 @@ disconnect, as :meth:`~sqlalchemy.engine.Connection.execute` would raise it.
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Dialect
@@ -103,25 +103,51 @@ class CompiledStatement:
         Like :meth:`~sqlalchemy.engine.Connection.execute`, it begins the
         connection's transaction if none is begun, so that a rollback after an
         error reaches the driver."""
+        rows = self._run(connection, lambda cursor: cursor.execute(self.sql, self.params(values)),
+                         lambda cursor: cursor.fetchmany(1))  # fmt: skip
+        return rows[0] if rows else None
+
+    def fetch_all(self, connection: Connection, values: Mapping[str, Any]) -> list[Any]:
+        """Every row for ``values``, as :meth:`fetch_one` reads one."""
+        return self._run(connection, lambda cursor: cursor.execute(self.sql, self.params(values)),
+                         lambda cursor: cursor.fetchall())  # fmt: skip
+
+    def execute_many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run the statement once per item of ``rows`` (the driver's ``executemany``)."""
+        params = [self.params(values) for values in rows]
+        self._run(connection, lambda cursor: cursor.executemany(self.sql, params), None)
+
+    def _run(
+        self,
+        connection: Connection,
+        execute: Callable[[Any], object],
+        fetch: Callable[[Any], list[Any]] | None,
+    ) -> list[Any]:
+        """``execute`` on a new cursor of ``connection``'s transaction (begun if
+        none is, as ``execute``'s autobegin does), then the rows of ``fetch``."""
         if not connection.in_transaction():
-            connection.begin()  # what execute's autobegin does
+            connection.begin()
         cursor = connection.connection.cursor()
         try:
-            cursor.execute(self.sql, self.params(values))
-            row = cursor.fetchone()
-            if row is not None and self._results is None:
+            execute(cursor)
+            rows = [] if fetch is None else fetch(cursor)
+            if rows and self._results is None:
                 self._results = self._result_processors(connection.dialect, cursor.description)
         except connection.dialect.loaded_dbapi.Error as e:
             raise driver_error(connection, e, self.sql, cursor) from e
         finally:
             cursor.close()
-        if row is None:
-            return None
+        if not rows:
+            return []
         assert self._row is not None and self._results is not None
-        return self._row._make(
-            value if processor is None or value is None else processor(value)
-            for processor, value in zip(self._results, row, strict=True)
-        )
+        make, processors = self._row._make, self._results
+        return [
+            make(
+                value if processor is None or value is None else processor(value)
+                for processor, value in zip(processors, row, strict=True)
+            )
+            for row in rows
+        ]
 
     def _result_processors(self, dialect: Dialect, description: Any) -> list[Processor | None]:
         return [

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Engine, column, select, table, text
+from sqlalchemy import Engine, bindparam, column, select, table, text, update
 from sqlalchemy.exc import DBAPIError
 
 from csat import SurveyService
 from csat.compiled import CompiledStatement
+from csat.models import Invitation, metadata
 from csat.responses import _LOOKUP
 from csat.tokens import token_hash
 
@@ -43,6 +44,44 @@ def test_rows_are_what_sqlalchemy_returns(service: SurveyService, engine: Engine
         assert answered.texts == {"comment": "Schnell & nett"}
         assert answered.answered_at.tzinfo is not None
         assert lookup.fetch_one(conn, {"token_hash": "0" * 64}) is None
+
+
+def test_many_rows_and_executemany_are_what_sqlalchemy_does(
+    service: SurveyService, engine: Engine
+) -> None:
+    """fetch_all reads every row as fetch_one reads one; execute_many runs the
+    statement per item with the bind processors (aware datetimes stored as
+    SQLAlchemy stores them), inside the connection's transaction."""
+    for ticket in ("T-1", "T-2", "T-3"):
+        _token(service, ticket)
+    invitations = metadata.tables[Invitation.__tablename__]
+    read = (
+        select(invitations.c.id, invitations.c.ticket_id, invitations.c.expires_at)
+        .where(invitations.c.ticket_id.in_([bindparam("a"), bindparam("b")]))
+        .order_by(invitations.c.id)
+    )
+    when = service.clock() + timedelta(days=1)
+    write = (
+        update(invitations)
+        .where(invitations.c.id == bindparam("b_id"))
+        .values(next_attempt_at=bindparam("at"))
+    )
+    with engine.connect() as conn:
+        rows = CompiledStatement(read, conn.dialect).fetch_all(conn, {"a": "T-1", "b": "T-3"})
+        theirs = conn.execute(read, {"a": "T-1", "b": "T-3"}).all()
+        assert [r._asdict() for r in rows] == [r._asdict() for r in theirs] and len(rows) == 2
+        assert CompiledStatement(read, conn.dialect).fetch_all(conn, {"a": "x", "b": "y"}) == []
+        compiled = CompiledStatement(write, conn.dialect)
+        compiled.execute_many(conn, [{"b_id": r.id, "at": when + timedelta(hours=n)}
+                                     for n, r in enumerate(rows)])  # fmt: skip
+        assert conn.in_transaction()
+        conn.rollback()  # nothing written: it ran in the connection's transaction
+        assert conn.execute(select(invitations.c.next_attempt_at)).scalars().all() == [None] * 3
+        compiled.execute_many(conn, [{"b_id": r.id, "at": when + timedelta(hours=n)}
+                                     for n, r in enumerate(rows)])  # fmt: skip
+        conn.commit()
+        stored = conn.execute(select(invitations.c.next_attempt_at).order_by(invitations.c.id))
+        assert stored.scalars().all() == [when, None, when + timedelta(hours=1)]
 
 
 def test_a_driver_error_is_sqlalchemys_and_the_connection_goes_on(engine: Engine) -> None:

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from email.message import EmailMessage
 from functools import partial
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, select, text
@@ -70,16 +71,26 @@ def _rows(engine: Engine) -> list[Invitation]:
 
 @contextmanager
 def _statements(engine: Engine) -> Iterator[list[str]]:
+    """The SQL run through ``engine`` meanwhile, and straight on its driver's
+    cursors (:class:`~csat.compiled.CompiledStatement`), in order."""
     seen: list[str] = []
 
     def log(conn: object, cursor: object, statement: str, *args: object) -> None:
         seen.append(statement)
 
+    params = CompiledStatement.params
+
+    def logged(self: CompiledStatement, values: Any) -> Any:
+        seen.append(self.sql)
+        return params(self, values)
+
     event.listen(engine, "before_cursor_execute", log)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", log)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(CompiledStatement, "params", logged)
+        try:
+            yield seen
+        finally:
+            event.remove(engine, "before_cursor_execute", log)
 
 
 def test_marks_take_the_pipeline_on_postgresql_only(
@@ -93,9 +104,14 @@ def test_marks_take_the_pipeline_on_postgresql_only(
     assert report.sent == 25 and sorted(sent) == sorted(f"t{n}@example.com" for n in range(25))
     rows = _rows(engine)
     assert all(r.status == Status.SENT and r.claim_id is None and r.attempts == 1 for r in rows)
-    marks = [s for s in seen if s.startswith("UPDATE") and "sent_at" in s]
-    # Through SQLAlchemy: every mark elsewhere; none on PostgreSQL (psycopg's pipeline).
-    assert (marks == []) == (db_kind == "postgresql")
+    marks = [s for s in seen if "UPDATE csat_invitation SET" in s and "sent_at" in s]
+    # PostgreSQL: a flush is one statement, its marks one UPDATE over unnest in a
+    # WITH; elsewhere one UPDATE per row (executemany on the driver's cursor).
+    assert marks
+    if db_kind == "postgresql":
+        assert all(s.startswith("WITH") and "unnest" in s for s in marks[:-1])
+    else:
+        assert not any("unnest" in s or s.startswith("WITH") for s in marks)
     # PostgreSQL claims in one UPDATE … RETURNING, the others SELECT, then UPDATE.
     claims = [s for s in seen if "csat_due" in s]
     assert len(claims) == (3 if db_kind == "postgresql" else 0)  # 25 rows, none left, reminders
@@ -206,7 +222,7 @@ def test_several_marks_are_one_update_that_keeps_each_rows_values(
             assert pipeline.mark({keys: rows}, claim_id="claim-a") == set()
     finally:
         pipeline.close()
-    assert seen == []  # straight to the driver, in one statement (below)
+    assert len(seen) == 1 and "unnest" in seen[0]  # one statement, on the driver's cursor
     after = {row.id: row for row in _rows(engine)}
     for n, i in enumerate(ids):
         row = after[i]
@@ -217,6 +233,54 @@ def test_several_marks_are_one_update_that_keeps_each_rows_values(
         assert row.message_id == f"<m{i}@example.com>"
         assert row.reminder_due_at == T0 + timedelta(days=n)
     assert after[ids[1]].status == Status.CANCELLED and after[ids[2]].claim_id == "claim-b"
+
+
+@postgresql_only
+@pytest.mark.parametrize("reminders", [False, True])
+def test_a_flush_with_rows_to_look_at_again_is_one_statement(
+    service: SurveyService, engine: Engine, reminders: bool
+) -> None:
+    """A flush in the middle of a batch (marks, then the next rows looked at
+    again) is one statement: two groups of marks (sent, and failed for a
+    retry), each row with its own values and only if still claimed by this
+    sender in the expected status; the upcoming rows no longer to send are
+    returned and released with their attempt back, the others keep their claim."""
+    _invite(service, 8)
+    ids = _claimed(engine)
+    expected = "sent" if reminders else "pending"
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE csat_invitation SET status = :s, attempts = 1"), {"s": expected})
+        conn.execute(text("UPDATE csat_invitation SET status = 'cancelled' WHERE id IN (:a, :b)"),
+                     {"a": ids[1], "b": ids[6]})  # fmt: skip
+        conn.execute(text("UPDATE csat_invitation SET claim_id = 'claim-b' WHERE id = :i"),
+                     {"i": ids[2]})  # fmt: skip
+    guard = {"b_claim": "claim-a", "b_expected": expected}
+    sent_keys = ("claim_id", "message_id", "sent_at")
+    sent = [{"b_id": i, **guard, "claim_id": None, "message_id": f"<m{i}>",
+             "sent_at": T0 + timedelta(seconds=n)} for n, i in enumerate(ids[:3])]  # fmt: skip
+    failed_keys = ("claim_id", "last_error", "next_attempt_at")
+    failed = [{"b_id": ids[3], **guard, "claim_id": None, "last_error": "451 try later",
+               "next_attempt_at": T0 + timedelta(minutes=5)}]  # fmt: skip
+    pipeline = Pipeline(partial(service._connection, write=False))
+    try:
+        with _statements(engine) as seen:
+            skip = pipeline.mark({sent_keys: sent, failed_keys: failed}, claim_id="claim-a",
+                                 upcoming=ids[4:8], reminders=reminders)  # fmt: skip
+    finally:
+        pipeline.close()
+    assert skip == {ids[6]}
+    assert seen[0].startswith("WITH") and seen[0].count("UPDATE csat_invitation") == 2
+    assert len(seen) == 3  # the flush; then, for the row gone, its attempt and its claim
+    after = {row.id: row for row in _rows(engine)}
+    assert (after[ids[0]].message_id, after[ids[0]].sent_at) == (f"<m{ids[0]}>", T0)
+    assert after[ids[0]].claim_id is None
+    assert after[ids[1]].message_id is None and after[ids[1]].claim_id == "claim-a"  # cancelled
+    assert after[ids[2]].message_id is None and after[ids[2]].claim_id == "claim-b"  # not ours
+    assert after[ids[3]].last_error == "451 try later" and after[ids[3]].claim_id is None
+    assert after[ids[3]].next_attempt_at == T0 + timedelta(minutes=5)
+    assert (after[ids[6]].claim_id, after[ids[6]].attempts) == (None, 0)
+    assert all((after[i].claim_id, after[i].attempts) == ("claim-a", 1) for i in ids[4:6])
+    assert (after[ids[7]].claim_id, after[ids[7]].attempts) == ("claim-a", 1)
 
 
 @postgresql_only
@@ -265,7 +329,7 @@ def test_without_pipelining_postgresql_marks_through_sessions(
     assert not supported(engine.dialect)
     with _statements(engine) as seen:
         _cancel_while_sending(service, engine, 25, ("T-17",))
-    marks = [s for s in seen if s.startswith("UPDATE") and "sent_at" in s]
+    marks = [s for s in seen if "UPDATE csat_invitation SET" in s and "sent_at" in s]
     assert marks and not any("unnest" in s for s in marks)  # the session path's statements
     assert any("FOR UPDATE SKIP LOCKED" in s for s in seen)  # its claim, too
 

@@ -30,9 +30,6 @@ def mark_statement(keys: tuple[str, ...]) -> Any:
     )
 
 
-UPCOMING = _INVITATIONS.c.id.in_(bindparam("ids", expanding=True))
-
-
 def gone_statement(upcoming: Any, reminders: bool) -> Any:
     """Ids of ``upcoming`` rows not to send any more: an invitation cancelled (or
     no longer pending), a reminder answered or no longer due to a sent invitation."""
@@ -47,6 +44,3 @@ def gone_statement(upcoming: Any, reminders: bool) -> Any:
             exists().where(Response.invitation_id == _INVITATIONS.c.id),
         ),
     )
-
-
-GONE = {reminders: gone_statement(UPCOMING, reminders) for reminders in (False, True)}

@@ -16,6 +16,13 @@ instead of ten (a flush of ten marks, measured in the send benchmark: 2.8–3.6
 ms before, 1.9 ms after). The outbox also claims its batches
 on this connection (:meth:`Pipeline.run`: one ``UPDATE … RETURNING``).
 
+The usual flush, in the middle of a batch, is a single statement instead
+(:func:`flush_statement`: the UPDATEs in a ``WITH``, the look-again query as
+its result): its own transaction, sent in one packet. Pipelined, the five
+statements went out in five packets, each waking the server process. Against
+a 100-row table on an idle server, the client's CPU time per flush went from
+0.49 to 0.15 ms and the wall time from 0.56 to 0.32 ms.
+
 A failed transaction is rolled back and the connection given back through its
 context manager, which turns the driver error into a
 :class:`~csat.errors.DatabaseError`; the next use opens a new connection, so
@@ -67,9 +74,10 @@ def _statements() -> dict[Any, Any]:
     }
 
 
-def bulk_mark_statement(keys: tuple[str, ...], varying: tuple[str, ...]) -> Any:
+def bulk_mark_statement(keys: tuple[str, ...], varying: tuple[str, ...], prefix: str = "") -> Any:
     """One UPDATE for several rows' marks of the columns ``keys``: ``varying``
-    ones from arrays (``a_<key>``, one item per row), the rest one value each.
+    ones from arrays (``a_<key>``, one item per row), the rest one value each;
+    every parameter's name starts with ``prefix``.
 
     The rows come from ``unnest`` of the arrays, joined on the primary key. The
     guards are as in :func:`~csat.delivery.marks.mark_statement`, but written so
@@ -82,33 +90,64 @@ def bulk_mark_statement(keys: tuple[str, ...], varying: tuple[str, ...]) -> Any:
     table = _INVITATIONS
     arrays = ("id", *varying)
     rows = (
-        func.unnest(*(bindparam(f"a_{key}", type_=ARRAY(table.c[key].type)) for key in arrays))
+        func.unnest(
+            *(bindparam(f"{prefix}a_{key}", type_=ARRAY(table.c[key].type)) for key in arrays)
+        )
         .table_valued(*arrays)
-        .render_derived(name="v")
+        .render_derived(name=f"{prefix}v")
     )
-    values = {key: rows.c[key] if key in varying else bindparam(key) for key in keys}
+    values = {key: rows.c[key] if key in varying else bindparam(prefix + key) for key in keys}
     return (
         table.update()
         .where(
             table.c.id == rows.c.id,
-            table.c.claim_id == bindparam("b_claim"),
+            table.c.claim_id == bindparam(f"{prefix}b_claim"),
             # Not if cancelled meanwhile; IS NOT DISTINCT FROM (the column is NOT
             # NULL: equality) is no index condition, so only the key finds rows.
-            table.c.status.is_not_distinct_from(bindparam("b_expected")),
+            table.c.status.is_not_distinct_from(bindparam(f"{prefix}b_expected")),
         )
         .values(values)
     )
 
 
-def _bulk_marks(keys: tuple[str, ...], rows: list[dict[str, Any]]) -> tuple[Any, dict[str, Any]]:
+def _bulk_marks(
+    keys: tuple[str, ...], rows: list[dict[str, Any]], prefix: str = ""
+) -> tuple[Any, dict[str, Any]]:
     """The key of :func:`bulk_mark_statement` for ``rows`` (as grouped for
     :func:`~csat.delivery.marks.mark_statement`) and its parameters."""
     first = rows[0]
     varying = tuple(key for key in keys if any(row[key] != first[key] for row in rows))
-    params = {key: first[key] for key in ("b_claim", "b_expected", *keys) if key not in varying}
-    params["a_id"] = [row["b_id"] for row in rows]
-    params.update({f"a_{key}": [row[key] for row in rows] for key in varying})
+    fixed = ("b_claim", "b_expected", *keys)
+    params = {prefix + key: first[key] for key in fixed if key not in varying}
+    params[f"{prefix}a_id"] = [row["b_id"] for row in rows]
+    params.update({f"{prefix}a_{key}": [row[key] for row in rows] for key in varying})
     return ("bulk", keys, varying), params
+
+
+def flush_statement(
+    groups: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...], reminders: bool
+) -> Any:
+    """A flush in the middle of a batch as one statement (one transaction, one
+    round trip, one packet each way): each group of marks (``keys``,
+    ``varying``) an UPDATE of :func:`bulk_mark_statement` in a ``WITH`` (the
+    ``n``-th group's parameters start with ``m<n>_``), and the look-again query
+    of :func:`~csat.delivery.marks.gone_statement` (parameter ``ids``) as the
+    result, outer-joined to ``set_config('synchronous_commit', 'off', true)``
+    so that the commit does not wait for the disk (see :data:`~csat.delivery.marks.SYNC_OFF`).
+    The marks touch other rows than the query, so their order does not matter.
+    A row with a NULL id stands for no row."""
+    from sqlalchemy import ARRAY, BigInteger, any_, bindparam, func, literal_column, select, true
+
+    marks = [
+        bulk_mark_statement(keys, varying, f"m{n}_").cte(f"csat_m{n}")
+        for n, (keys, varying) in enumerate(groups)
+    ]
+    upcoming = _INVITATIONS.c.id == any_(bindparam("ids", type_=ARRAY(BigInteger())))
+    gone = gone_statement(upcoming, reminders).subquery("csat_gone")
+    settings = select(
+        func.set_config(literal_column("'synchronous_commit'"), literal_column("'off'"), true())
+    ).subquery("csat_settings")
+    return select(gone.c.id).select_from(settings.outerjoin(gone, true())).add_cte(*marks)
 
 
 class Pipeline:
@@ -137,11 +176,22 @@ class Pipeline:
             self._opened = opened
         return self._connection
 
+    def _raw(self) -> tuple[Connection, Any]:
+        """The connection and its psycopg connection (autocommit)."""
+        import psycopg
+
+        connection = self._open()
+        raw = connection.connection.driver_connection
+        assert isinstance(raw, psycopg.Connection) and raw.autocommit, "needs autocommit"
+        return connection, raw
+
     def _statement(self, key: Any, dialect: Dialect) -> CompiledStatement:
         compiled = self._compiled.get(key)
         if compiled is None:
             if isinstance(key, tuple) and key[:1] == ("bulk",):
                 statement = bulk_mark_statement(*key[1:])
+            elif isinstance(key, tuple) and key[:1] == ("flush",):
+                statement = flush_statement(*key[1:])
             elif isinstance(key, tuple) and key[:1] != ("gone",):
                 statement = mark_statement(key)
             else:
@@ -165,6 +215,46 @@ class Pipeline:
         ``upcoming`` rows not to send any more (cancelled or, for a reminder,
         answered), whose claim and attempt are then given back as well."""
         guard = {"b_claim": claim_id}
+        if marks and upcoming and not (unattempted or release):
+            found = self._flush(marks, upcoming, reminders)
+        else:
+            found = self._steps(marks, guard, upcoming, reminders, release, unattempted)
+        skip = {row[0] for row in found}
+        if skip:
+            back = {"ids": sorted(skip), **guard}
+            self._transaction([("unattempt", back), ("release", back)], (), sync_off=False)
+        return skip
+
+    def _flush(self, marks: Marks, upcoming: Sequence[int], reminders: bool) -> list[Any]:
+        """The usual flush, one statement (:func:`flush_statement`); the ids to skip."""
+        groups, params = [], {"ids": list(upcoming)}
+        for n, (keys, rows) in enumerate(marks.items()):
+            key, values = _bulk_marks(keys, rows, f"m{n}_")
+            groups.append(key[1:])
+            params.update(values)
+        import psycopg
+
+        connection, raw = self._raw()
+        statement = self._statement(("flush", tuple(groups), reminders), connection.dialect)
+        cursor = raw.cursor()
+        try:
+            cursor.execute(statement.sql, statement.params(params))
+            return [row for row in cursor.fetchall() if row[0] is not None]
+        except psycopg.Error as e:
+            self._fail(connection, raw, e, statement.sql)
+        finally:
+            cursor.close()
+
+    def _steps(
+        self,
+        marks: Marks,
+        guard: dict[str, Any],
+        upcoming: Sequence[int],
+        reminders: bool,
+        release: Sequence[int],
+        unattempted: Sequence[int],
+    ) -> list[Any]:
+        """:meth:`mark` as a transaction of one statement each; the ids to skip."""
         steps: list[tuple[Any, dict[str, Any]]] = [
             (keys, rows[0]) if len(rows) == 1 else _bulk_marks(keys, rows)
             for keys, rows in marks.items()
@@ -174,12 +264,7 @@ class Pipeline:
         if release:
             steps.append(("release", {"ids": list(release), **guard}))
         query = ((("gone", reminders), {"ids": list(upcoming)}),) if upcoming else ()
-        found = self._transaction(steps, query, sync_off=bool(marks))
-        skip = {row[0] for row in found}
-        if skip:
-            back = {"ids": sorted(skip), **guard}
-            self._transaction([("unattempt", back), ("release", back)], (), sync_off=False)
-        return skip
+        return self._transaction(steps, query, sync_off=bool(marks))
 
     def _transaction(
         self,
@@ -192,10 +277,8 @@ class Pipeline:
         round trip; the query's rows."""
         import psycopg
 
-        connection = self._open()
+        connection, raw = self._raw()
         dialect = connection.dialect
-        raw = connection.connection.driver_connection
-        assert isinstance(raw, psycopg.Connection) and raw.autocommit, "needs autocommit"
         cursor, reader = raw.cursor(), raw.cursor()
         sql = "BEGIN"
         try:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import Connection, Dialect, and_, bindparam, exists, or_, select, update
 from sqlalchemy.orm import Session
 
+from ..compiled import CompiledStatement
 from ..models import Invitation, Response, metadata
 from ..rules import Status
 from ..survey import Survey
 from .envelope import Envelope
-from .marks import GONE, SYNC_OFF, mark_statement
+from .marks import SYNC_OFF, gone_statement, mark_statement
 
 
 @dataclass(slots=True)
@@ -113,6 +117,26 @@ def group_marks(
     return groups
 
 
+#: The marks' statements per dialect, run on the driver's cursor: SQLAlchemy's
+#: work per execution cost more than the statements (see :mod:`csat.compiled`).
+_COMPILED: WeakKeyDictionary[Dialect, dict[Any, CompiledStatement]] = WeakKeyDictionary()
+
+
+def _compiled(connection: Connection, key: Any, make: Callable[[], Any]) -> CompiledStatement:
+    """The statement ``make()`` compiled for ``connection``'s dialect, once per ``key``."""
+    made = _COMPILED.setdefault(connection.dialect, {})
+    compiled = made.get(key)
+    if compiled is None:
+        compiled = made[key] = CompiledStatement(make(), connection.dialect)
+    return compiled
+
+
+def _gone_of(size: int, reminders: bool) -> Any:
+    """:func:`~csat.delivery.marks.gone_statement` for ``size`` ids, ``u0``, ``u1``, …"""
+    ids: list[Any] = [bindparam(f"u{n}") for n in range(size)]
+    return gone_statement(Invitation.__table__.c.id.in_(ids), reminders)
+
+
 def write_marks(
     session: Session,
     claim_id: str,
@@ -128,10 +152,15 @@ def write_marks(
         session.execute(SYNC_OFF)
     connection = session.connection()
     for keys, rows in groups.items():
-        connection.execute(mark_statement(keys), rows)
+        _compiled(connection, ("mark", keys), partial(mark_statement, keys)).execute_many(
+            connection, rows
+        )
     if not upcoming:
         return set()
-    skip = set(connection.execute(GONE[reminders], {"ids": upcoming}).scalars())
+    gone = _compiled(connection, ("gone", reminders, len(upcoming)),
+                     partial(_gone_of, len(upcoming), reminders))  # fmt: skip
+    found = gone.fetch_all(connection, {f"u{n}": i for n, i in enumerate(upcoming)})
+    skip = {row.id for row in found}
     if skip:
         session.execute(
             update(Invitation)
