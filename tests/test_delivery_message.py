@@ -23,6 +23,7 @@ from csat.delivery.message import (
     format_date,
     message_id,
 )
+from csat.delivery.skeleton import PLACEHOLDER
 from csat.errors import ConfigurationError
 from csat.links import one_click_url, unsubscribe_url
 from csat.tokens import derive_token
@@ -265,6 +266,7 @@ def test_bodies_filled_into_the_encoded_skeleton_are_the_email_packages_bytes() 
     tickets = [
         "INC-1042", "Störung & <Drucker>", "trailing space ", "tab\there", "=3D=", "x" * 200,
         "line\nbreak", "carriage\rreturn", "NUL\x00byte", "\u2028separator", "ünïcödé " * 12,
+        f"INC-{PLACEHOLDER}",
     ]  # fmt: skip
     for locale in ("en", "de"):
         for reminder in (False, True):
@@ -278,7 +280,13 @@ def test_bodies_filled_into_the_encoded_skeleton_are_the_email_packages_bytes() 
                 assert wire.data == builder.build(envelope, survey, NOW).as_bytes(), ticket
     assert builder._skeletons is not None
     first = _envelope()
-    assert builder._skeletons.encoded(first, survey, "en", "tok", "today") is not None
+    token = "Ab-_" * 6  # derive_token's length and alphabet
+    encoded = builder._skeletons.encoded(first, survey, "en", token, "today")
+    assert encoded is not None and token.encode() in encoded[1] and token.encode() in encoded[2]
+    # the links' lines were encoded once, with a placeholder in the token's place
+    skeletons = [made for made in builder._skeletons._made.values() if made is not None]
+    assert skeletons and all(made.html and made.html.placeholders for made in skeletons)
+    assert builder._skeletons.encoded(first, survey, "en", "tok", "today") is None
 
 
 def test_the_date_header_is_made_once_per_second() -> None:

@@ -13,8 +13,17 @@ templates might test or transform the values, so they are always rendered
 The bodies are also kept quoted-printable encoded (:meth:`Skeletons.encoded`):
 quoted-printable encodes each line on its own, so the runs of lines without a
 marker are encoded once, and an email encodes only its few lines with a
-marker, after filling them in. That is the same bytes as encoding the whole
-filled text (a test compares them with the email package's output).
+marker, after filling them in. Those lines are filled and encoded together,
+in one string with a line holding only NUL between them (no filled-in value
+holds a NUL, so its encoded form, ``=00``, parts them again unambiguously).
+That is the same bytes as encoding the whole filled text (a test compares
+them with the email package's output).
+
+Most marked lines hold the token only (the links). A token always has the
+same length and only characters that quoted-printable leaves as they are,
+so such a line is encoded once with a placeholder of that length in the
+token's place, which gives the same line breaks; each email then only puts
+its token in place of the placeholder in the encoded bytes.
 """
 
 from __future__ import annotations
@@ -33,8 +42,12 @@ Texts = tuple[str, str, str]
 Encoded = tuple[str, bytes, bytes]
 """Subject, and the plain text and HTML quoted-printable encoded with CRLF line ends."""
 Encode = Callable[[str], bytes]
-#: A body as encoded runs of lines without a marker and single lines to fill.
-Pieces = tuple[bytes | str, ...]
+#: Between the marked lines of a body, filled and encoded together; and encoded.
+_SEPARATOR = "\x00\n"
+_ENCODED_SEPARATOR = b"\r\n=00\r\n"
+#: Stands for the token in lines encoded once: as long as a token, and of its alphabet.
+PLACEHOLDER = "_csat-token-placeholder_"
+_PLACEHOLDER = PLACEHOLDER.encode("ascii")
 
 MARK_TICKET = "\x00csat:ticket\x00"
 MARK_LINK = "\x00csat:token\x00"
@@ -43,37 +56,63 @@ MARK_EXPIRES = "\x00csat:expires\x00"
 _LINE_CHANGING = frozenset("\x00\r\n")
 
 
+class _Body:
+    """A body as the encoded runs of lines without a marker (or with the token's
+    :data:`PLACEHOLDER`), with the marked lines between them (joined by
+    :data:`_SEPARATOR`, to fill in)."""
+
+    __slots__ = ("marked", "placeholders", "runs")
+
+    def __init__(self, runs: tuple[bytes, ...], marked: str) -> None:
+        self.runs = runs
+        self.marked = marked
+        #: Whether the runs hold the placeholder.
+        self.placeholders = any(_PLACEHOLDER in run for run in runs)
+
+    @classmethod
+    def of(cls, text: str, encode: Encode) -> _Body | None:
+        """``text`` split so (``None`` for text with a carriage return: the encoder
+        then treats the whole text's line ends alike, so it is encoded whole)."""
+        if "\r" in text:
+            return None
+        runs: list[bytes] = []
+        marked: list[str] = []
+        run: list[bytes] = []
+        placeholders = PLACEHOLDER not in text
+        *ended, last = text.split("\n")  # not splitlines(): only LF ends a line here
+        for line in [f"{line}\n" for line in ended] + ([last] if last else []):
+            encoded = _once(line, encode) if placeholders else None
+            if encoded is not None:
+                run.append(encoded)
+                continue
+            runs.append(b"".join(run))
+            run = []
+            marked.append(line)
+        runs.append(b"".join(run))
+        return cls(tuple(runs), _SEPARATOR.join(marked))
+
+
+def _once(line: str, encode: Encode) -> bytes | None:
+    """``line`` encoded once for every email (the token as :data:`PLACEHOLDER`),
+    or ``None`` if it is to be filled in per email."""
+    if "\x00" not in line:
+        return encode(line)
+    tokens = line.count(MARK_LINK)
+    if line.count("\x00") != 2 * tokens:  # another marker too
+        return None
+    encoded = encode(line.replace(MARK_LINK, PLACEHOLDER))
+    return encoded if encoded.count(_PLACEHOLDER) == tokens else None
+
+
 class _Skeleton:
-    """One kind's marked texts, and its bodies as pieces."""
+    """One kind's marked texts, and its bodies."""
 
     __slots__ = ("html", "plain", "texts")
 
     def __init__(self, texts: Texts, encode: Encode) -> None:
         self.texts = texts
-        self.plain = _pieces(texts[1], encode)
-        self.html = _pieces(texts[2], encode)
-
-
-def _pieces(text: str, encode: Encode) -> Pieces | None:
-    """``text`` as encoded runs of lines without a marker and single marked
-    lines (``None`` for text with a carriage return: the encoder then treats
-    the whole text's line ends alike, so it is encoded whole)."""
-    if "\r" in text:
-        return None
-    pieces: list[bytes | str] = []
-    run: list[str] = []
-    *ended, last = text.split("\n")  # not splitlines(): only LF ends a line here
-    for line in [f"{line}\n" for line in ended] + ([last] if last else []):
-        if "\x00" not in line:
-            run.append(line)
-            continue
-        if run:
-            pieces.append(encode("".join(run)))
-            run = []
-        pieces.append(line)
-    if run:
-        pieces.append(encode("".join(run)))
-    return tuple(pieces)
+        self.plain = _Body.of(texts[1], encode)
+        self.html = _Body.of(texts[2], encode)
 
 
 class Skeletons:
@@ -119,6 +158,8 @@ class Skeletons:
             return None
         if not _LINE_CHANGING.isdisjoint(ticket) or "\r" in expires_on:
             return None
+        if len(token) != len(PLACEHOLDER) or PLACEHOLDER in ticket:
+            return None  # not a token of derive_token's, or the ticket would be changed
         escape = self._escape
         subject = self._fill_line(made.texts[0], ticket, token, expires_on)
         plain = self._fill_body(made.plain, ticket, token, expires_on)
@@ -149,15 +190,21 @@ class Skeletons:
             .replace(MARK_TICKET, ticket)
         )
 
-    def _fill_body(self, pieces: Pieces, ticket: str, token: str, expires_on: str) -> bytes:
-        # The pieces and values hold no CR (see encoded()): encode_body's line
-        # ends are then a plain replace, and this is the same, called directly.
-        fill = self._fill_line
-        return b"".join(
-            piece
-            if isinstance(piece, bytes)
-            else b2a_qp(fill(piece, ticket, token, expires_on).encode("utf-8")).replace(
-                b"\n", b"\r\n"
+    def _fill_body(self, body: _Body, ticket: str, token: str, expires_on: str) -> bytes:
+        """The body filled in and encoded. The values hold no CR, LF or NUL (see
+        encoded()): encode_body's line ends are then a plain replace, and the
+        separators stay lines of their own, so this is the same, called directly."""
+        runs = body.runs
+        if len(runs) == 1:
+            filled = runs[0]
+        else:
+            text = self._fill_line(body.marked, ticket, token, expires_on).encode("utf-8")
+            lines = b2a_qp(text).replace(b"\n", b"\r\n").split(_ENCODED_SEPARATOR)
+            ends = [b"\r\n"] * (len(lines) - 1) + [b""]
+            filled = (
+                b"".join(part for pair in zip(runs, lines, ends, strict=False) for part in pair)
+                + runs[-1]
             )
-            for piece in pieces
-        )
+        if body.placeholders:
+            return filled.replace(_PLACEHOLDER, token.encode("ascii"))
+        return filled
