@@ -8,13 +8,13 @@ Everything lives in the invitation rows, nothing only in memory:
    ``SELECT … FOR UPDATE SKIP LOCKED``, so several senders share the work;
    SQLite takes its write lock at ``BEGIN IMMEDIATE`` and claims by a
    conditional UPDATE. A sender that dies loses its rows when the lease ends.
-3. **Send** each message (stable Message-ID: a retry carries the same one),
-   then **mark** it, guarded by the claim id. Marks are written every
-   ``mark_every`` messages (default 10), and each time the next ones are looked
-   at again, so a ticket cancelled meanwhile is not sent. A sender killed
-   between sending and marking leaves at most ``mark_every`` rows in flight:
-   after the lease they go out again, with the same Message-ID. On PostgreSQL
-   with psycopg the marks take one round trip each, on a second connection
+3. **Send** the batch in groups of ``mark_every`` (default 10), each built just
+   before it goes out (stable Message-ID: a retry carries the same one), and
+   **mark** each group, guarded by the claim id, while looking at the next one
+   again, so a ticket cancelled meanwhile is not sent. A sender killed between
+   sending and marking leaves at most ``mark_every`` rows in flight: after the
+   lease they go out again, with the same Message-ID. On PostgreSQL with
+   psycopg a group's marks are one statement, on a second connection
    (:mod:`csat.delivery.pipeline`).
 
 Transient failures are retried with exponential backoff and full jitter
@@ -43,7 +43,8 @@ from ..db import execute_update
 from ..errors import DatabaseError, DeliveryError, SenderConfigurationError
 from ..models import Invitation, metadata
 from ..rules import Status
-from .message import MessageBuilder, message_id
+from .envelope import OutgoingEmail
+from .message import MessageBuilder
 from .pipeline import Connect, Pipeline
 from .queries import (
     COLUMNS,
@@ -191,7 +192,8 @@ class Outbox:
 
     # -- outcomes --------------------------------------------------------------
 
-    def _sent_values(self, item: Claimed, now: datetime) -> dict[str, Any]:
+    def _sent_values(self, item: Claimed, now: datetime, mid: str) -> dict[str, Any]:
+        """What to store for a row sent now as the email with the Message-ID ``mid``."""
         release = {"claim_id": None, "claimed_until": None, "next_attempt_at": None,
                    "failing_since": None}  # fmt: skip
         if item.envelope.reminder:
@@ -201,8 +203,6 @@ class Outbox:
             reminder_due = now + self.settings.reminder
             if reminder_due >= item.envelope.expires_at:
                 reminder_due = None
-        envelope = item.envelope
-        mid = message_id(envelope.invitation_id, envelope.nonce, self.builder.domain)
         return release | {
             "status": Status.SENT.value, "sent_at": now, "message_id": mid,
             "reminder_due_at": reminder_due,
@@ -313,15 +313,18 @@ class Outbox:
         done = 0
         try:
             for index, item in enumerate(batch):
-                if index and index % self.mark_every == 0:
+                if index % self.mark_every == 0:
                     upcoming = batch[index : index + self.mark_every]
-                    skip = self._flush(claim_id, marks, upcoming, reminders)
+                    if index:
+                        skip = self._flush(claim_id, marks, upcoming, reminders)
+                    emails = self._build(upcoming, skip)
                 now = self.clock()
                 if now >= deadline:
                     return done  # the lease ends soon: leave the rest to a later run
                 if item.envelope.invitation_id not in skip:
                     try:
-                        outcome = self._send_one(sender, item, now, report)
+                        outcome = self._send_one(sender, item, emails[index % self.mark_every],
+                                                 now, report)  # fmt: skip
                     except SenderUnavailableError as e:
                         # Every row left would fail the same way: all retry later.
                         for rest in batch[index:]:
@@ -363,12 +366,24 @@ class Outbox:
         )
         marks.clear()
 
-    def _send_one(
-        self, sender: Sender, item: Claimed, now: datetime, report: SendReport
-    ) -> dict[str, Any]:
-        """Build and send one message; the values to store for its row."""
+    def _build(self, items: list[Claimed], skip: set[int]) -> list[OutgoingEmail | None]:
+        """The emails of ``items`` (``None`` for those in ``skip``), dated now: built
+        in a row, not each before its send, so that the builder stays in the caches."""
+        now = self.clock()
+        prepare = self.builder.prepare
+        return [
+            None
+            if item.envelope.invitation_id in skip
+            else prepare(item.envelope, item.survey, now)
+            for item in items
+        ]
+
+    def _send_one(self, sender: Sender, item: Claimed, email: OutgoingEmail | None,
+                  now: datetime, report: SendReport) -> dict[str, Any]:  # fmt: skip
+        """Send one message; the values to store for its row."""
+        assert email is not None, "built for each row not skipped"
         try:
-            sender.send(self.builder.prepare(item.envelope, item.survey, now))
+            sender.send(email)
         except (SenderConfigurationError, SenderUnavailableError):
             raise
         except DeliveryError as e:
@@ -377,4 +392,4 @@ class Outbox:
             report.reminded += 1
         else:
             report.sent += 1
-        return self._sent_values(item, now)
+        return self._sent_values(item, now, email.message_id)
