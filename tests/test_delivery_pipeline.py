@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from csat import InviteRequest, Status, SurveyService, invite_batch
@@ -281,6 +282,47 @@ def test_a_flush_with_rows_to_look_at_again_is_one_statement(
     assert (after[ids[6]].claim_id, after[ids[6]].attempts) == (None, 0)
     assert all((after[i].claim_id, after[i].attempts) == ("claim-a", 1) for i in ids[4:6])
     assert (after[ids[7]].claim_id, after[ids[7]].attempts) == ("claim-a", 1)
+
+
+@postgresql_only
+def test_a_flush_runs_on_the_server_before_its_result_is_read(
+    service: SurveyService, engine: Engine
+) -> None:
+    """begin_flush sends the flush and returns: the server runs it meanwhile (its
+    rows are locked) and commits when end_flush reads the result, which the
+    outbox does after the next email went out. Until then the connection is
+    the flush's alone."""
+    _invite(service, 4)
+    ids = _claimed(engine)
+    keys = ("claim_id", "message_id", "status")
+    marks = {keys: [{"b_id": ids[0], "b_claim": "claim-a", "b_expected": "pending",
+                     "claim_id": None, "message_id": "<m0>", "status": "sent"}]}  # fmt: skip
+    pipeline = Pipeline(partial(service._connection, write=False))
+    try:
+        assert pipeline.begin_flush(marks, claim_id="claim-a", upcoming=ids[1:], reminders=False)
+        with pytest.raises(AssertionError, match="end_flush"):
+            pipeline.run(lambda conn: None)
+        with engine.connect() as other:
+            locked = text("SELECT id FROM csat_invitation WHERE id = :i FOR UPDATE")
+            waited = None
+            for _ in range(100):  # once the server has run the UPDATE, the row is locked
+                other.execute(text("SET LOCAL lock_timeout = '200ms'"))
+                try:
+                    other.execute(locked, {"i": ids[0]})
+                except OperationalError as e:
+                    waited = str(e)
+                    break
+                finally:
+                    other.rollback()
+            assert waited is not None and "lock timeout" in waited, "the flush did not run"
+            assert _rows(engine)[0].status == Status.PENDING  # not committed yet
+        assert pipeline.end_flush() == set()
+        assert not pipeline.begin_flush({}, claim_id="claim-a", upcoming=ids, reminders=False)
+    finally:
+        pipeline.close()
+    rows = {row.id: row for row in _rows(engine)}
+    assert (rows[ids[0]].status, rows[ids[0]].message_id) == (Status.SENT, "<m0>")
+    assert all(rows[i].claim_id == "claim-a" for i in ids[1:])
 
 
 @postgresql_only

@@ -10,12 +10,13 @@ Everything lives in the invitation rows, nothing only in memory:
    conditional UPDATE. A sender that dies loses its rows when the lease ends.
 3. **Send** the batch in groups of ``mark_every`` (default 10), each built just
    before it goes out (stable Message-ID: a retry carries the same one), and
-   **mark** each group, guarded by the claim id, while looking at the next one
-   again, so a ticket cancelled meanwhile is not sent. A sender killed between
-   sending and marking leaves at most ``mark_every`` rows in flight: after the
-   lease they go out again, with the same Message-ID. On PostgreSQL with
-   psycopg a group's marks are one statement, on a second connection
-   (:mod:`csat.delivery.pipeline`).
+   **mark** each group, guarded by the claim id, while looking at the next
+   rows again, so a ticket cancelled meanwhile is not sent. A sender killed
+   between sending and marking leaves at most ``mark_every`` rows in flight
+   (after the lease they go out again, with the same Message-ID). On
+   PostgreSQL with psycopg a group's marks are one statement on a second
+   connection, which the server runs while the next email goes out, so one
+   more may be in flight (:mod:`csat.delivery.pipeline`).
 
 Transient failures are retried with exponential backoff and full jitter
 (capped at :attr:`RetryPolicy.cap`); after :attr:`RetryPolicy.give_up` of
@@ -42,9 +43,9 @@ from ..config import Settings
 from ..db import execute_update
 from ..errors import DatabaseError, DeliveryError, SenderConfigurationError
 from ..models import Invitation, metadata
-from ..rules import Status
 from .envelope import OutgoingEmail
 from .message import MessageBuilder
+from .outcomes import failure_values, sent_values
 from .pipeline import Connect, Pipeline
 from .queries import (
     COLUMNS,
@@ -179,56 +180,16 @@ class Outbox:
         return self._again(transaction)
 
     @staticmethod
-    def _again(transaction: Callable[[], T]) -> T:
-        """Call ``transaction``, again after a deadlock or lock timeout (see :meth:`_run`)."""
+    def _again(transaction: Callable[[], T], first: Callable[[], T] | None = None) -> T:
+        """Call ``first`` (or ``transaction``), then ``transaction`` again after a
+        deadlock or lock timeout, three times at most (see :meth:`_run`)."""
         for attempt in range(1, 4):
             try:
-                return transaction()
+                return (first if first is not None and attempt == 1 else transaction)()
             except (OperationalError, DatabaseError) as e:
-                cause = e if isinstance(e, OperationalError) else e.__cause__
-                if attempt == 3 or not isinstance(cause, OperationalError):
+                if attempt == 3 or not _retryable(e):
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
-
-    # -- outcomes --------------------------------------------------------------
-
-    def _sent_values(self, item: Claimed, now: datetime, mid: str) -> dict[str, Any]:
-        """What to store for a row sent now as the email with the Message-ID ``mid``."""
-        release = {"claim_id": None, "claimed_until": None, "next_attempt_at": None,
-                   "failing_since": None}  # fmt: skip
-        if item.envelope.reminder:
-            return release | {"reminded_at": now, "reminder_due_at": None}
-        reminder_due: datetime | None = None
-        if self.settings.reminder > timedelta(0):
-            reminder_due = now + self.settings.reminder
-            if reminder_due >= item.envelope.expires_at:
-                reminder_due = None
-        return release | {
-            "status": Status.SENT.value, "sent_at": now, "message_id": mid,
-            "reminder_due_at": reminder_due,
-        }  # fmt: skip
-
-    def _failure_values(
-        self, item: Claimed, error: DeliveryError, now: datetime, report: SendReport
-    ) -> dict[str, Any]:
-        release: dict[str, Any] = {"claim_id": None, "claimed_until": None}
-        reminder = item.envelope.reminder
-        reason = f"reminder: {error.reason}" if reminder else error.reason
-        since = item.failing_since if item.failing_since is not None else now
-        if error.transient and now - since < self.retry.give_up:
-            report.retried += 1
-            retry_at = now + self.retry.delay(item.attempts)
-            release |= {"last_error": reason, "failing_since": since}
-            if reminder:
-                return release | {"reminder_due_at": retry_at}
-            return release | {"next_attempt_at": retry_at}
-        if reminder:  # the invitation itself went out: only the reminder is dropped
-            return release | {"reminder_due_at": None, "last_error": reason,
-                              "failing_since": None}  # fmt: skip
-        report.failed += 1
-        report.failures.append((item.envelope.invitation_id, reason))
-        return release | {"status": Status.FAILED.value, "last_error": reason,
-                          "next_attempt_at": None, "failing_since": since}  # fmt: skip
 
     def _flush(
         self,
@@ -236,23 +197,37 @@ class Outbox:
         marks: list[tuple[int, dict[str, Any]]],
         upcoming: list[Claimed],
         reminders: bool,
-    ) -> set[int]:
+    ) -> Callable[[], set[int]]:
         """Write the outcomes so far, each guarded by the claim, in one transaction.
 
         Also looks again at the ``upcoming`` rows: those cancelled (or, for a
-        reminder, answered) since the claim are released and returned, not sent.
+        reminder, answered) since the claim are released, and their ids are
+        what the function returned gives. On PostgreSQL with psycopg the
+        transaction is sent now and its result read by that function, so that
+        the server writes while the next email goes out.
         """
         groups = group_marks(claim_id, marks, reminders)
         ids = [item.envelope.invitation_id for item in upcoming]
-        pipeline = self._pipeline
-        if pipeline is not None:
-            skip = self._again(
-                lambda: pipeline.mark(groups, claim_id=claim_id, upcoming=ids, reminders=reminders)
-            )
-        else:
-            skip = self._run(lambda session: write_marks(session, claim_id, groups, ids, reminders))
         marks.clear()
-        return skip
+        pipeline = self._pipeline
+        if pipeline is None:
+            skip = self._run(lambda session: write_marks(session, claim_id, groups, ids, reminders))
+            return lambda: skip
+
+        def again() -> set[int]:
+            return pipeline.mark(groups, claim_id=claim_id, upcoming=ids, reminders=reminders)
+
+        try:
+            started = pipeline.begin_flush(groups, claim_id=claim_id, upcoming=ids,
+                                           reminders=reminders)  # fmt: skip
+        except (OperationalError, DatabaseError) as e:
+            if not _retryable(e):
+                raise
+            started = False
+        if started:
+            return lambda: self._again(again, first=pipeline.end_flush)
+        skip = self._again(again)
+        return lambda: skip
 
     def _release(self, claim_id: str, batch: list[Claimed], unattempted: list[int]) -> None:
         """End the claim on whatever of ``batch`` is still held (e.g. cancelled
@@ -310,14 +285,15 @@ class Outbox:
         marks: list[tuple[int, dict[str, Any]]] = []
         deadline = self.clock() + self.lease * 0.8
         skip: set[int] = set()
+        looked_at: Callable[[], set[int]] | None = None  # the flush's result, once read
         done = 0
         try:
             for index, item in enumerate(batch):
                 if index % self.mark_every == 0:
-                    upcoming = batch[index : index + self.mark_every]
-                    if index:
-                        skip = self._flush(claim_id, marks, upcoming, reminders)
-                    emails = self._build(upcoming, skip)
+                    if index:  # this row was looked at by the last flush, the next ones now
+                        upcoming = batch[index + 1 : index + 1 + self.mark_every]
+                        looked_at = self._flush(claim_id, marks, upcoming, reminders)
+                    emails = self._build(batch[index : index + self.mark_every], skip)
                 now = self.clock()
                 if now >= deadline:
                     return done  # the lease ends soon: leave the rest to a later run
@@ -329,7 +305,7 @@ class Outbox:
                         # Every row left would fail the same way: all retry later.
                         for rest in batch[index:]:
                             if rest.envelope.invitation_id not in skip:
-                                values = self._failure_values(rest, e, now, report)
+                                values = failure_values(rest, e, now, report, self.retry)
                                 marks.append((rest.envelope.invitation_id, values))
                         report.stopped = True
                         if progress is not None:
@@ -337,10 +313,14 @@ class Outbox:
                         done = len(batch)
                         return done
                     marks.append((item.envelope.invitation_id, outcome))
+                if looked_at is not None:
+                    skip, looked_at = looked_at(), None
                 done += 1
                 if progress is not None:
                     progress(1)
         finally:
+            if looked_at is not None:
+                looked_at()
             unattempted = [item.envelope.invitation_id for item in batch[done:]]
             self._finish(claim_id, marks, batch, unattempted, reminders)
         return done
@@ -387,9 +367,15 @@ class Outbox:
         except (SenderConfigurationError, SenderUnavailableError):
             raise
         except DeliveryError as e:
-            return self._failure_values(item, e, now, report)
+            return failure_values(item, e, now, report, self.retry)
         if item.envelope.reminder:
             report.reminded += 1
         else:
             report.sent += 1
-        return self._sent_values(item, now, email.message_id)
+        return sent_values(item, now, email.message_id, self.settings.reminder)
+
+
+def _retryable(error: OperationalError | DatabaseError) -> bool:
+    """Whether ``error`` is a deadlock or lock timeout (the transaction was rolled back)."""
+    return isinstance(error if isinstance(error, OperationalError) else error.__cause__,
+                      OperationalError)  # fmt: skip
