@@ -77,7 +77,8 @@ class CompiledStatement:
         self.constants = {
             name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required
         }
-        columns = list(statement.selected_columns) if statement.is_select else []
+        # A SELECT's columns, or those of an INSERT/UPDATE/DELETE … RETURNING.
+        columns = list(getattr(statement, "exported_columns", ()))
         self._columns = columns
         #: Rows by column name, as SQLAlchemy's rows are read.
         self._row: Any = namedtuple("_Row", [column.key for column in columns]) if columns else None

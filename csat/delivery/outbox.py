@@ -50,7 +50,7 @@ from .pipeline import Connect, Pipeline
 from .queries import (
     COLUMNS,
     Claimed,
-    claim_returning,
+    claim_rows,
     claimed,
     due_invitations,
     due_reminders,
@@ -129,35 +129,36 @@ class Outbox:
     def claim(self, now: datetime, limit: int, *, reminders: bool) -> tuple[str, list[Claimed]]:
         """Lease up to ``limit`` due rows to a new claim id; returns it and the rows."""
         claim_id = secrets.token_hex(16)
+        params = {"b_now": now, "b_until": now + self.lease, "b_claim": claim_id}
+
+        def returning(connection: Connection) -> list[Claimed]:  # one UPDATE … RETURNING
+            rows = claim_rows(connection, reminders, limit, params)
+            fps = {r.survey_version for r in rows}
+            surveys = {fp: self.catalog.version(connection, fp) for fp in fps}
+            return [claimed(r, surveys, reminders) for r in rows]
+
+        pipeline = self._pipeline
+        if pipeline is not None:
+            return claim_id, self._again(lambda: pipeline.run(returning))
         condition = due_reminders(now) if reminders else due_invitations(now)
         order = Invitation.reminder_due_at if reminders else Invitation.due_at
-        values = {"claim_id": claim_id, "claimed_until": now + self.lease,
-                  "attempts": Invitation.attempts + 1}  # fmt: skip
-        pipeline = self._pipeline
-        if pipeline is not None:  # one round trip: UPDATE … RETURNING
-            statement = claim_returning(condition, order, limit, values)
-
-            def returning(connection: Connection) -> list[Claimed]:
-                rows = sorted(connection.execute(statement).all(), key=lambda r: r.csat_order)
-                fps = {r.survey_version for r in rows}
-                surveys = {fp: self.catalog.version(connection, fp) for fp in fps}
-                return [claimed(r, surveys, reminders) for r in rows]
-
-            return claim_id, self._again(lambda: pipeline.run(returning))
         # Index order only (no tie-break column): the database stops after `limit` rows.
         query = select(*COLUMNS).where(condition).order_by(order).limit(limit)
 
         def work(session: Session) -> list[Claimed]:
-            locking = query
-            if session.get_bind().dialect.name != "sqlite":
-                locking = query.with_for_update(skip_locked=True)
-            rows = session.execute(locking).all()
+            if session.get_bind().dialect.update_returning:  # not MariaDB
+                return returning(session.connection())
+            rows = session.execute(query.with_for_update(skip_locked=True)).all()
             if not rows:
                 return []
             session.execute(
                 update(Invitation)
                 .where(Invitation.id.in_([r.id for r in rows]), free(now))
-                .values(values)
+                .values(
+                    claim_id=claim_id,
+                    claimed_until=now + self.lease,
+                    attempts=Invitation.attempts + 1,
+                )
                 .execution_options(synchronize_session=False)
             )
             surveys = {

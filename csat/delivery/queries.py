@@ -9,7 +9,17 @@ from functools import partial
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Dialect, and_, bindparam, exists, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Dialect,
+    and_,
+    bindparam,
+    exists,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from ..compiled import CompiledStatement
@@ -30,6 +40,9 @@ class Claimed:
     failing_since: datetime | None
 
 
+#: A time in a condition: a value, or a parameter for a statement compiled once.
+Moment = datetime | BindParameter[Any]
+
 #: The columns a claim reads.
 COLUMNS = (
     Invitation.id, Invitation.ticket_id, Invitation.email, Invitation.locale, Invitation.nonce,
@@ -47,12 +60,12 @@ def claimed(row: Any, surveys: dict[str, Survey], reminder: bool) -> Claimed:
     return Claimed(envelope, surveys[row.survey_version], row.attempts + 1, row.failing_since)
 
 
-def free(now: datetime) -> Any:
+def free(now: Moment) -> Any:
     """Not claimed, or the claim's lease has ended."""
     return or_(Invitation.claimed_until.is_(None), Invitation.claimed_until <= now)
 
 
-def due_invitations(now: datetime) -> Any:
+def due_invitations(now: Moment) -> Any:
     """Invitations to send now."""
     return and_(
         Invitation.status == Status.PENDING.value,
@@ -63,7 +76,7 @@ def due_invitations(now: datetime) -> Any:
     )
 
 
-def due_reminders(now: datetime) -> Any:
+def due_reminders(now: Moment) -> Any:
     """Reminders to send now (unanswered, still valid)."""
     answered = exists().where(Response.invitation_id == Invitation.id)
     return and_(
@@ -213,3 +226,28 @@ def claim_returning(condition: Any, order: Any, limit: int, values: dict[str, An
             table.c[order.key].label("csat_order"),
         )
     )
+
+
+def claim_statement(reminders: bool, limit: int) -> Any:
+    """:func:`claim_returning` of up to ``limit`` due invitations or reminders, the
+    time, the lease's end and the claim id as parameters (``b_now``, ``b_until``,
+    ``b_claim``): compiled once per kind and size."""
+    now = bindparam("b_now", type_=Invitation.__table__.c.due_at.type)
+    condition = due_reminders(now) if reminders else due_invitations(now)
+    order = Invitation.reminder_due_at if reminders else Invitation.due_at
+    values = {
+        "claim_id": bindparam("b_claim", type_=Invitation.__table__.c.claim_id.type),
+        "claimed_until": bindparam("b_until", type_=Invitation.__table__.c.claimed_until.type),
+        "attempts": Invitation.attempts + 1,
+    }
+    return claim_returning(condition, order, limit, values)
+
+
+def claim_rows(
+    connection: Connection, reminders: bool, limit: int, params: dict[str, Any]
+) -> list[Any]:
+    """Claim with :func:`claim_statement` (a database that returns an UPDATE's
+    rows); the rows in due order."""
+    make = partial(claim_statement, reminders, limit)
+    rows = _compiled(connection, ("claim", reminders, limit), make).fetch_all(connection, params)
+    return sorted(rows, key=lambda row: row.csat_order)
