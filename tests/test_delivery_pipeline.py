@@ -24,6 +24,7 @@ from csat.delivery.pipeline import (
     bulk_mark_statement,
     supported,
 )
+from csat.errors import DatabaseError
 from csat.migrate import upgrade
 from csat.models import Invitation
 from tests.conftest import SECRET, T0
@@ -327,6 +328,38 @@ def test_a_flush_runs_on_the_server_before_its_result_is_read(
     rows = {row.id: row for row in _rows(engine)}
     assert (rows[ids[0]].status, rows[ids[0]].message_id) == (Status.SENT, "<m0>")
     assert all(rows[i].claim_id == "claim-a" for i in ids[1:])
+
+
+@postgresql_only
+def test_a_flush_that_fails_for_good_stops_the_run_with_its_error(
+    service: SurveyService, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error that is no deadlock, read with a flush's result, ends send_due
+    with that error (read once, not again on the way out); what was sent is
+    marked and the rest released, so the next run sends each other row once."""
+    _invite(service, 25)
+    end_flush = Pipeline.end_flush
+    calls: list[int] = []
+
+    def failing(self: Pipeline) -> set[int]:
+        calls.append(1)
+        end_flush(self)  # the result is read: the connection is in order
+        raise DatabaseError("postgresql://…/test", "disk full")
+
+    monkeypatch.setattr(Pipeline, "end_flush", failing)
+    sent: list[str] = []
+    deliver = CallableSender(lambda m: sent.append(str(m["To"])))
+    with pytest.raises(DatabaseError, match="disk full"):
+        service.send_due(deliver)
+    assert calls == [1] and len(sent) == 11  # a group, and the email sent meanwhile
+    rows = _rows(engine)
+    assert sum(row.status == Status.SENT for row in rows) == 11
+    assert all(row.claim_id is None for row in rows)
+    assert all(row.attempts == 0 for row in rows if row.status == Status.PENDING)
+    monkeypatch.setattr(Pipeline, "end_flush", end_flush)
+    assert service.send_due(deliver).sent == 14
+    assert len(sent) == len(set(sent)) == 25
+    assert all(row.status == Status.SENT for row in _rows(engine))
 
 
 @postgresql_only

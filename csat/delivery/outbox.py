@@ -315,12 +315,13 @@ class Outbox:
                         return done
                     marks.append((item.envelope.invitation_id, outcome))
                 if looked_at is not None:
-                    skip, looked_at = looked_at(), None
+                    read, looked_at = looked_at, None  # read once, even if it fails
+                    skip = read()
                 done += 1
                 if progress is not None:
                     progress(1)
         finally:
-            if looked_at is not None:
+            if looked_at is not None:  # the run stopped early: still write the marks
                 looked_at()
             unattempted = [item.envelope.invitation_id for item in batch[done:]]
             self._finish(claim_id, marks, batch, unattempted, reminders)

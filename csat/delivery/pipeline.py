@@ -26,7 +26,9 @@ with :meth:`Pipeline.begin_flush` and reads its result with
 :meth:`Pipeline.end_flush` after the next email went out: in pipeline mode
 the server runs the statement as it arrives and commits at the sync that
 reading sends, so its work (about 1.5 ms per flush in the send benchmark)
-overlaps the SMTP exchange instead of following it.
+can overlap the SMTP exchange instead of following it: the marks' share of
+the time per email there went from 0.27 to 0.18 ms. (Only partly: the kernel
+often runs the woken server process on the sender's own core first.)
 
 A failed transaction is rolled back and the connection given back through its
 context manager, which turns the driver error into a
@@ -304,7 +306,7 @@ class Pipeline:
         release: Sequence[int],
         unattempted: Sequence[int],
     ) -> list[Any]:
-        """:meth:`mark` as a transaction of one statement each; the ids to skip."""
+        """:meth:`mark` as a transaction of one statement each; the look-again rows."""
         steps: list[tuple[Any, dict[str, Any]]] = [
             (keys, rows[0]) if len(rows) == 1 else _bulk_marks(keys, rows)
             for keys, rows in marks.items()

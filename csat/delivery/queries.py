@@ -130,8 +130,9 @@ def group_marks(
     return groups
 
 
-#: The marks' statements per dialect, run on the driver's cursor: SQLAlchemy's
-#: work per execution cost more than the statements (see :mod:`csat.compiled`).
+#: The outbox's statements per dialect (claims, marks, look-again queries), run
+#: on the driver's cursor: SQLAlchemy's work per execution cost more than the
+#: statements (see :mod:`csat.compiled`).
 _COMPILED: WeakKeyDictionary[Dialect, dict[Any, CompiledStatement]] = WeakKeyDictionary()
 
 
