@@ -248,6 +248,27 @@ def test_a_dead_senders_claim_is_taken_over_after_the_lease(
     assert sorted(row.attempts for row in rows) == [1, 2, 2]
 
 
+def test_a_claim_without_update_returning_selects_then_updates(
+    service: SurveyService, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the database cannot return an UPDATE's rows (MariaDB; SQLite before
+    3.35), a claim SELECTs the earliest due rows, then leases them: the same
+    rows, attempts and lease as the one-statement claim the others use."""
+    monkeypatch.setattr(engine.dialect, "update_returning", False)
+    _invite(service, 3, hours_ago=2)
+    _invite(service, 2, hours_ago=3, prefix="E")  # due earlier
+    outbox = service._outbox(None, None, None)
+    claim_id, rows = outbox.claim(service.clock(), 3, reminders=False)
+    assert {r.envelope.ticket_id for r in rows[:2]} == {"E-0", "E-1"}  # due first
+    assert len(rows) == 3 and all(r.attempts == 1 for r in rows)
+    assert all(r.envelope.expires_at.tzinfo is not None for r in rows)
+    held = {row.ticket_id: row for row in _rows(engine) if row.claim_id == claim_id}
+    assert set(held) == {r.envelope.ticket_id for r in rows}
+    assert all(row.attempts == 1 and row.claimed_until is not None for row in held.values())
+    again_id, rest = outbox.claim(service.clock(), 10, reminders=False)
+    assert again_id != claim_id and len(rest) == 2  # the leased rows are not due
+
+
 def test_limit_and_progress(service: SurveyService) -> None:
     _invite(service, 5)
     steps: list[int] = []
