@@ -1,7 +1,7 @@
 """Statements compiled once and run on the driver's cursor.
 
 A few statements sit on hot paths: the survey page's look-up of its token
-(every page view and every submit) and the outbox's marks on PostgreSQL.
+(every page view and every submit) and the outbox's claims and marks.
 For them SQLAlchemy's work per execution (an execution context, a result
 object, events) costs more than the statement itself: the page's look-up
 takes 29 µs through :meth:`~sqlalchemy.engine.Connection.execute` and 7 µs
@@ -13,6 +13,7 @@ on a cursor of a connection the caller holds, in whatever transaction that
 connection is in; a driver error becomes SQLAlchemy's
 :class:`~sqlalchemy.exc.DBAPIError`, the connection invalidated on a
 disconnect, as :meth:`~sqlalchemy.engine.Connection.execute` would raise it.
+:func:`compiled_once` keeps each statement's compiled form per dialect.
 """
 
 from __future__ import annotations
@@ -20,11 +21,24 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 
 Processor = Callable[[Any], Any]
+
+_COMPILED: WeakKeyDictionary[Dialect, dict[Any, CompiledStatement]] = WeakKeyDictionary()
+
+
+def compiled_once(dialect: Dialect, key: Any, make: Callable[[], Any]) -> CompiledStatement:
+    """The statement ``make()`` compiled for ``dialect``, made on the first call
+    for ``key`` (a hashable name for the statement, unique across csat)."""
+    made = _COMPILED.setdefault(dialect, {})
+    compiled = made.get(key)
+    if compiled is None:
+        compiled = made[key] = CompiledStatement(make(), dialect)
+    return compiled
 
 
 def driver_error(
@@ -104,33 +118,36 @@ class CompiledStatement:
         Like :meth:`~sqlalchemy.engine.Connection.execute`, it begins the
         connection's transaction if none is begun, so that a rollback after an
         error reaches the driver."""
-        rows = self._run(connection, lambda cursor: cursor.execute(self.sql, self.params(values)),
-                         lambda cursor: cursor.fetchmany(1))  # fmt: skip
+        rows = self._run(connection, self.params(values), fetch=lambda cursor: cursor.fetchmany(1))
         return rows[0] if rows else None
 
     def fetch_all(self, connection: Connection, values: Mapping[str, Any]) -> list[Any]:
         """Every row for ``values``, as :meth:`fetch_one` reads one."""
-        return self._run(connection, lambda cursor: cursor.execute(self.sql, self.params(values)),
-                         lambda cursor: cursor.fetchall())  # fmt: skip
+        return self._run(connection, self.params(values), fetch=lambda cursor: cursor.fetchall())
 
     def execute_many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """Run the statement once per item of ``rows`` (the driver's ``executemany``)."""
-        params = [self.params(values) for values in rows]
-        self._run(connection, lambda cursor: cursor.executemany(self.sql, params), None)
+        self._run(connection, [self.params(values) for values in rows], many=True)
 
     def _run(
         self,
         connection: Connection,
-        execute: Callable[[Any], object],
-        fetch: Callable[[Any], list[Any]] | None,
+        params: Any,
+        *,
+        many: bool = False,
+        fetch: Callable[[Any], list[Any]] | None = None,
     ) -> list[Any]:
-        """``execute`` on a new cursor of ``connection``'s transaction (begun if
-        none is, as ``execute``'s autobegin does), then the rows of ``fetch``."""
+        """Execute with ``params`` (a list of them if ``many``) on a new cursor of
+        ``connection``'s transaction (begun if none is, as ``execute``'s autobegin
+        does); the rows of ``fetch``, processed."""
         if not connection.in_transaction():
             connection.begin()
         cursor = connection.connection.cursor()
         try:
-            execute(cursor)
+            if many:
+                cursor.executemany(self.sql, params)
+            else:
+                cursor.execute(self.sql, params)
             rows = [] if fetch is None else fetch(cursor)
             if rows and self._results is None:
                 self._results = self._result_processors(connection.dialect, cursor.description)

@@ -15,13 +15,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
-from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, CursorResult, Dialect, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, CursorResult, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from .catalog import SurveyCatalog
-from .compiled import CompiledStatement
+from .compiled import compiled_once
 from .config import Settings
 from .errors import (
     CancelledTokenError,
@@ -116,9 +115,6 @@ _LOOKUP = (
     .select_from(_INVITATIONS.outerjoin(_RESPONSES, _RESPONSE.invitation_id == _INVITATION.id))
     .where(_INVITATION.token_hash == bindparam("token_hash"))
 )
-#: ``_LOOKUP`` per dialect, run on the driver's cursor: every page view and submit
-#: starts with it (see :mod:`csat.compiled`).
-_LOOKUPS: WeakKeyDictionary[Dialect, CompiledStatement] = WeakKeyDictionary()
 # Built once: the values come as execution parameters (cheaper than .values()).
 _INSERT = insert(_RESPONSES)
 _UPDATE = update(_RESPONSES).where(_RESPONSE.id == bindparam("response_id_"))
@@ -168,9 +164,8 @@ def _lookup(db: Session | Connection, token: str, now: datetime) -> Any:
     if not isinstance(token, str) or not is_well_formed(token):
         raise UnknownTokenError()
     conn = _connection(db)
-    lookup = _LOOKUPS.get(conn.dialect)
-    if lookup is None:
-        lookup = _LOOKUPS[conn.dialect] = CompiledStatement(_LOOKUP, conn.dialect)
+    # Every page view and submit starts here: on the driver's cursor (csat.compiled).
+    lookup = compiled_once(conn.dialect, "responses.lookup", lambda: _LOOKUP)
     row: Any = lookup.fetch_one(conn, {"token_hash": token_hash(token)})
     if row is None:
         raise UnknownTokenError()

@@ -26,7 +26,7 @@ from csat.delivery.message import (
 from csat.delivery.skeleton import PLACEHOLDER
 from csat.errors import ConfigurationError
 from csat.links import one_click_url, unsubscribe_url
-from csat.tokens import derive_token
+from csat.tokens import derive_token, is_well_formed
 
 SECRET = b"test-secret-key-0123456789abcdef"
 NOW = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
@@ -280,6 +280,7 @@ def test_bodies_filled_into_the_encoded_skeleton_are_the_email_packages_bytes() 
                 assert wire.data == builder.build(envelope, survey, NOW).as_bytes(), ticket
     assert builder._skeletons is not None
     first = _envelope()
+    assert is_well_formed(PLACEHOLDER)  # as long as a token, of its alphabet
     token = "Ab-_" * 6  # derive_token's length and alphabet
     encoded = builder._skeletons.encoded(first, survey, "en", token, "today")
     assert encoded is not None and token.encode() in encoded[1] and token.encode() in encoded[2]

@@ -40,12 +40,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from functools import cache
 from typing import Any, NoReturn, TypeVar
 
 from sqlalchemy import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 
-from ..compiled import CompiledStatement, driver_error
+from ..compiled import CompiledStatement, compiled_once, driver_error
 from ..models import Invitation, metadata
 from .marks import SYNC_OFF, gone_statement, mark_statement
 
@@ -65,6 +66,7 @@ def supported(dialect: Dialect) -> bool:
     return bool(psycopg.Pipeline.is_supported())
 
 
+@cache
 def _statements() -> dict[Any, Any]:
     from sqlalchemy import ARRAY, BigInteger, any_, bindparam, literal_column, null
 
@@ -167,8 +169,6 @@ class Pipeline:
         self._connect = connect
         self._opened: AbstractContextManager[Connection] | None = None
         self._connection: Connection | None = None
-        self._compiled: dict[Any, CompiledStatement] = {}
-        self._made: dict[Any, Any] = {}
         #: The pipeline, cursor and claim of a flush sent by begin_flush, not yet read.
         self._pending: tuple[AbstractContextManager[Any], Any, str] | None = None
 
@@ -195,20 +195,20 @@ class Pipeline:
         assert isinstance(raw, psycopg.Connection) and raw.autocommit, "needs autocommit"
         return connection, raw
 
-    def _statement(self, key: Any, dialect: Dialect) -> CompiledStatement:
-        compiled = self._compiled.get(key)
-        if compiled is None:
+    @staticmethod
+    def _statement(key: Any, dialect: Dialect) -> CompiledStatement:
+        """The statement for ``key``, compiled once per dialect."""
+
+        def make() -> Any:
             if isinstance(key, tuple) and key[:1] == ("bulk",):
-                statement = bulk_mark_statement(*key[1:])
-            elif isinstance(key, tuple) and key[:1] == ("flush",):
-                statement = flush_statement(*key[1:])
-            elif isinstance(key, tuple) and key[:1] != ("gone",):
-                statement = mark_statement(key)
-            else:
-                self._made = self._made or _statements()
-                statement = self._made[key]
-            compiled = self._compiled[key] = CompiledStatement(statement, dialect)
-        return compiled
+                return bulk_mark_statement(*key[1:])
+            if isinstance(key, tuple) and key[:1] == ("flush",):
+                return flush_statement(*key[1:])
+            if isinstance(key, tuple) and key[:1] != ("gone",):
+                return mark_statement(key)
+            return _statements()[key]
+
+        return compiled_once(dialect, ("pipeline", key), make)
 
     def mark(
         self,

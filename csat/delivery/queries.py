@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
     BindParameter,
     Connection,
-    Dialect,
     and_,
     bindparam,
     exists,
@@ -22,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from ..compiled import CompiledStatement
+from ..compiled import compiled_once
 from ..models import Invitation, Response, metadata
 from ..rules import Status
 from ..survey import Survey
@@ -130,21 +127,6 @@ def group_marks(
     return groups
 
 
-#: The outbox's statements per dialect (claims, marks, look-again queries), run
-#: on the driver's cursor: SQLAlchemy's work per execution cost more than the
-#: statements (see :mod:`csat.compiled`).
-_COMPILED: WeakKeyDictionary[Dialect, dict[Any, CompiledStatement]] = WeakKeyDictionary()
-
-
-def _compiled(connection: Connection, key: Any, make: Callable[[], Any]) -> CompiledStatement:
-    """The statement ``make()`` compiled for ``connection``'s dialect, once per ``key``."""
-    made = _COMPILED.setdefault(connection.dialect, {})
-    compiled = made.get(key)
-    if compiled is None:
-        compiled = made[key] = CompiledStatement(make(), connection.dialect)
-    return compiled
-
-
 def _gone_of(size: int, reminders: bool) -> Any:
     """:func:`~csat.delivery.marks.gone_statement` for ``size`` ids, ``u0``, ``u1``, …"""
     ids: list[Any] = [bindparam(f"u{n}") for n in range(size)]
@@ -166,13 +148,14 @@ def write_marks(
         session.execute(SYNC_OFF)
     connection = session.connection()
     for keys, rows in groups.items():
-        _compiled(connection, ("mark", keys), partial(mark_statement, keys)).execute_many(
-            connection, rows
+        mark = compiled_once(
+            connection.dialect, ("outbox.mark", keys), partial(mark_statement, keys)
         )
+        mark.execute_many(connection, rows)
     if not upcoming:
         return set()
-    gone = _compiled(connection, ("gone", reminders, len(upcoming)),
-                     partial(_gone_of, len(upcoming), reminders))  # fmt: skip
+    gone = compiled_once(connection.dialect, ("outbox.gone", reminders, len(upcoming)),
+                         partial(_gone_of, len(upcoming), reminders))  # fmt: skip
     found = gone.fetch_all(connection, {f"u{n}": i for n, i in enumerate(upcoming)})
     skip = {row.id for row in found}
     if skip:
@@ -250,5 +233,6 @@ def claim_rows(
     """Claim with :func:`claim_statement` (a database that returns an UPDATE's
     rows); the rows in due order."""
     make = partial(claim_statement, reminders, limit)
-    rows = _compiled(connection, ("claim", reminders, limit), make).fetch_all(connection, params)
+    claim = compiled_once(connection.dialect, ("outbox.claim", reminders, limit), make)
+    rows = claim.fetch_all(connection, params)
     return sorted(rows, key=lambda row: row.csat_order)
