@@ -293,6 +293,33 @@ def test_a_broken_sender_configuration_stops_without_touching_rows(
     assert service.send_due(CallableSender(Mailbox())).sent == 3
 
 
+def test_an_email_that_cannot_be_built_leaves_the_batch_untouched(
+    service: SurveyService, engine: Engine, settings: Settings, clock: FixedClock
+) -> None:
+    """The batch's emails are built before the first goes out: a failure there
+    sends nothing and gives every row its claim and attempt back."""
+    _invite(service, 12)
+    builder = MessageBuilder(settings, settings.require_secret_key())
+    outbox = Outbox(service._transaction, settings, service.catalog, builder, clock=clock)
+    built: list[int] = []
+    prepare = builder.prepare
+
+    def fail_on_the_eleventh(*args: object, **kwargs: object) -> object:
+        if len(built) == 10:
+            raise RuntimeError("template broke")
+        built.append(1)
+        return prepare(*args, **kwargs)  # type: ignore[arg-type]
+
+    builder.prepare = fail_on_the_eleventh  # type: ignore[method-assign,assignment]
+    box = Mailbox()
+    with pytest.raises(RuntimeError, match="template broke"):
+        outbox.send_due(CallableSender(box))
+    assert box.messages == []
+    rows = _rows(engine)
+    assert all(r.status == Status.PENDING and r.attempts == 0 and r.claim_id is None for r in rows)
+    assert service.send_due(CallableSender(box)).sent == 12
+
+
 def test_a_deadlock_victim_runs_its_transaction_again(
     service: SurveyService, engine: Engine, settings: Settings, clock: FixedClock
 ) -> None:
