@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 import pytest
@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session
 
 from csat import FixedClock, InviteRequest, Settings, Status, SurveyService
 from csat.delivery import CallableSender, MessageBuilder, Outbox, SMTPSender
+from csat.delivery.envelope import Envelope, OutgoingEmail
 from csat.errors import PermanentDeliveryError, SenderConfigurationError, TransientDeliveryError
 from csat.models import Invitation
+from csat.survey import Survey
 from tests.conftest import T0
 from tests.smtp_server import smtp_server
 
@@ -294,29 +296,31 @@ def test_a_broken_sender_configuration_stops_without_touching_rows(
 
 
 def test_an_email_that_cannot_be_built_leaves_the_batch_untouched(
-    service: SurveyService, engine: Engine, settings: Settings, clock: FixedClock
+    service: SurveyService, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The batch's emails are built before the first goes out: a failure there
-    sends nothing and gives every row its claim and attempt back."""
+    sends nothing and gives every row its claim and attempt back (on PostgreSQL
+    through the pipeline, as send_due runs it)."""
     _invite(service, 12)
-    builder = MessageBuilder(settings, settings.require_secret_key())
-    outbox = Outbox(service._transaction, settings, service.catalog, builder, clock=clock)
-    built: list[int] = []
-    prepare = builder.prepare
+    prepare = MessageBuilder.prepare
+    built: list[OutgoingEmail] = []
 
-    def fail_on_the_eleventh(*args: object, **kwargs: object) -> object:
+    def fail_on_the_eleventh(
+        self: MessageBuilder, envelope: Envelope, survey: Survey, now: datetime
+    ) -> OutgoingEmail:
         if len(built) == 10:
             raise RuntimeError("template broke")
-        built.append(1)
-        return prepare(*args, **kwargs)  # type: ignore[arg-type]
+        built.append(prepare(self, envelope, survey, now))
+        return built[-1]
 
-    builder.prepare = fail_on_the_eleventh  # type: ignore[method-assign,assignment]
+    monkeypatch.setattr(MessageBuilder, "prepare", fail_on_the_eleventh)
     box = Mailbox()
     with pytest.raises(RuntimeError, match="template broke"):
-        outbox.send_due(CallableSender(box))
+        service.send_due(CallableSender(box))
     assert box.messages == []
     rows = _rows(engine)
     assert all(r.status == Status.PENDING and r.attempts == 0 and r.claim_id is None for r in rows)
+    monkeypatch.setattr(MessageBuilder, "prepare", prepare)
     assert service.send_due(CallableSender(box)).sent == 12
 
 
