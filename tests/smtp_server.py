@@ -9,8 +9,11 @@ takes the next fault from its list (then behaves normally). Faults:
 - ``"stall"``: wait ``stall_seconds`` before replying (past the client's timeout)
 
 Every accepted message is kept in :attr:`ScriptedHandler.received`, with the
-``MAIL FROM`` options it came with. ``smtp_server(smtputf8=True)`` offers
-SMTPUTF8 (RFC 6531) in its EHLO reply; without it, non-ASCII commands are refused.
+``MAIL FROM`` options it came with. :attr:`ScriptedHandler.hold` holds the
+reply to the n-th message's data until an event is set (at most
+``hold_seconds``): a client that reads the reply before setting it stalls.
+``smtp_server(smtputf8=True)`` offers SMTPUTF8 (RFC 6531) in its EHLO reply;
+without it, non-ASCII commands are refused.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from typing import Any, cast
+from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
@@ -46,7 +49,7 @@ class Received:
     @property
     def message(self) -> EmailMessage:
         """The parsed message."""
-        return cast(EmailMessage, message_from_bytes(self.data, policy=policy.default))
+        return message_from_bytes(self.data, policy=policy.default)
 
     @property
     def message_id(self) -> str:
@@ -64,7 +67,13 @@ class ScriptedHandler:
     connections: int = 0
     #: Every fault injected, in order: (recipient, fault).
     injected: list[tuple[str, str]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    #: The reply to the n-th message's data (from 1) waits for the event ...
+    hold: dict[int, threading.Event] = field(default_factory=dict)
+    hold_seconds: float = 10.0
+    #: ... and whether it was set in time, per n.
+    released: dict[int, bool] = field(default_factory=dict)
+    data_seen: int = 0
+    lock: threading.Condition = field(default_factory=threading.Condition)
 
     def _next_fault(self, address: str, stage: str) -> str | None:
         with self.lock:
@@ -94,6 +103,14 @@ class ScriptedHandler:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Any, envelope: Any) -> str:  # noqa: N802
+        with self.lock:
+            self.data_seen += 1
+            seen = self.data_seen
+            held = self.hold.get(seen)
+        if held is not None:
+            waited = await asyncio.to_thread(held.wait, self.hold_seconds)
+            with self.lock:
+                self.released[seen] = waited
         fault = self._next_fault(envelope.rcpt_tos[0], "data")
         if fault == "drop":
             assert server.transport is not None
@@ -114,7 +131,14 @@ class ScriptedHandler:
                     list(envelope.mail_options),
                 )
             )
+            self.lock.notify_all()
         return "250 2.0.0 OK queued"
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> bool:
+        """Whether ``count`` messages were accepted within ``timeout`` seconds
+        (e.g. the data a killed client sent before it died)."""
+        with self.lock:
+            return self.lock.wait_for(lambda: len(self.received) >= count, timeout)
 
     def message_ids(self) -> Counter[str]:
         """How often each Message-ID arrived."""

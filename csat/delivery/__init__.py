@@ -13,7 +13,14 @@ from .message import Envelope, MessageBuilder, default_loader, message_id
 from .outbox import Outbox
 from .report import SendReport
 from .retry import RetryPolicy
-from .senders import CallableSender, DirectorySender, Sender, SenderUnavailableError, SMTPSender
+from .senders import (
+    CallableSender,
+    DirectorySender,
+    OverlappingSender,
+    Sender,
+    SenderUnavailableError,
+    SMTPSender,
+)
 
 __all__ = [
     "CallableSender",
@@ -21,6 +28,7 @@ __all__ = [
     "Envelope",
     "MessageBuilder",
     "Outbox",
+    "OverlappingSender",
     "RetryPolicy",
     "SMTPSender",
     "SendReport",
