@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
@@ -20,7 +22,7 @@ from csat.errors import PermanentDeliveryError, SenderConfigurationError, Transi
 from csat.models import Invitation
 from csat.survey import Survey
 from tests.conftest import T0
-from tests.smtp_server import smtp_server
+from tests.smtp_server import ScriptedHandler, smtp_server
 
 
 def _invite(service: SurveyService, count: int, *, hours_ago: float = 2, prefix: str = "T") -> None:
@@ -382,3 +384,41 @@ def test_a_non_ascii_address_is_sent_with_smtputf8_or_fails_with_the_reason(
         reason = f"needs SMTPUTF8, which {server.host}:{server.port} does not offer"
         assert international.last_error == f"address 'jürgen@example.de' {reason}"
         assert list(received) == ["kim@example.com"]
+
+
+@pytest.mark.parametrize("overlapping", [True, False], ids=["smtp", "callable"])
+def test_an_smtp_sender_marks_while_the_server_works_on_an_email(
+    service: SurveyService, engine: Engine, monkeypatch: pytest.MonkeyPatch, overlapping: bool
+) -> None:
+    """With an SMTP sender the outbox writes its marks while the server works on
+    an email: the reply to the 10th is held until the first flush started (a
+    sender reading it first would stall). That flush holds the marks of the
+    nine emails before; with other senders, the marks of all ten."""
+    _invite(service, 25)
+    started = threading.Event()
+    flushes: list[tuple[int, list[str | None]]] = []
+    flush = Outbox._flush
+
+    def spy(self: Outbox, claim_id: str, marks: list[Any], upcoming: list[Any],
+            reminders: bool) -> Any:  # fmt: skip
+        if upcoming:  # a flush in the middle of the batch (not its end)
+            flushes.append((len(marks), [item.envelope.email for item in upcoming]))
+            started.set()
+        return flush(self, claim_id, marks, upcoming, reminders)
+
+    monkeypatch.setattr(Outbox, "_flush", spy)
+    if overlapping:
+        handler = ScriptedHandler(hold={10: started})
+        with smtp_server(handler) as server:
+            report = service.send_due(SMTPSender(server.host, server.port, timeout=30))
+        assert handler.released == {10: True}
+        order: list[str | None] = [r.rcpt_tos[0] for r in handler.received]
+    else:
+        box = Mailbox()
+        report = service.send_due(CallableSender(box))
+        order = [str(m["To"]) for m in box.messages]
+    assert report.sent == len(order) == len(set(order)) == 25
+    assert all(row.status == Status.SENT and row.claim_id is None for row in _rows(engine))
+    first = 9 if overlapping else 10  # marks in the first flush
+    # Looked at again: the rows from two after the last one sent (11th to 20th, 21st on).
+    assert flushes == [(first, order[11:21]), (10, order[21:])]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from email.message import EmailMessage
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from csat import InviteRequest, Status, SurveyService, invite_batch
 from csat.compiled import CompiledStatement
 from csat.db import create_csat_engine
-from csat.delivery import CallableSender
+from csat.delivery import CallableSender, Sender, SMTPSender
 from csat.delivery.pipeline import (
     Pipeline,
     _bulk_marks,
@@ -28,6 +28,7 @@ from csat.errors import DatabaseError
 from csat.migrate import upgrade
 from csat.models import Invitation
 from tests.conftest import SECRET, T0
+from tests.smtp_server import smtp_server
 
 #: Makes the first UPDATE of every other transaction fail as a deadlock victim
 #: (SQLSTATE 40P01), as PostgreSQL does to one of two senders locking rows in
@@ -300,9 +301,10 @@ def test_a_flush_runs_on_the_server_before_its_result_is_read(
     the flush's alone."""
     _invite(service, 4)
     ids = _claimed(engine)
-    keys = ("claim_id", "message_id", "status")
-    marks = {keys: [{"b_id": ids[0], "b_claim": "claim-a", "b_expected": "pending",
-                     "claim_id": None, "message_id": "<m0>", "status": "sent"}]}  # fmt: skip
+    keys: tuple[str, ...] = ("claim_id", "message_id", "status")
+    mark: dict[str, Any] = {"b_id": ids[0], "b_claim": "claim-a", "b_expected": "pending",
+                            "claim_id": None, "message_id": "<m0>", "status": "sent"}  # fmt: skip
+    marks = {keys: [mark]}
     pipeline = Pipeline(partial(service._connection, write=False))
     try:
         assert pipeline.begin_flush(marks, claim_id="claim-a", upcoming=ids[1:], reminders=False)
@@ -332,12 +334,35 @@ def test_a_flush_runs_on_the_server_before_its_result_is_read(
 
 
 @postgresql_only
+@pytest.mark.parametrize("smtp", [False, True], ids=["callable", "smtp"])
 def test_a_flush_that_fails_for_good_stops_the_run_with_its_error(
-    service: SurveyService, engine: Engine, monkeypatch: pytest.MonkeyPatch
+    service: SurveyService, engine: Engine, monkeypatch: pytest.MonkeyPatch, smtp: bool
 ) -> None:
     """An error that is no deadlock, read with a flush's result, ends send_due
     with that error (read once, not again on the way out); what was sent is
-    marked and the rest released, so the next run sends each other row once."""
+    marked and the rest released, so the next run sends each other row once.
+    With an SMTP sender the error comes while the server works on an email: it
+    is raised once that email's reply is read, and the email is marked."""
+    if smtp:
+        with smtp_server() as server:
+            sender = SMTPSender(server.host, server.port, timeout=10)
+            received = server.handler.received
+            _a_flush_fails_for_good(
+                service, engine, monkeypatch, sender, lambda: [r.rcpt_tos[0] for r in received]
+            )
+    else:
+        sent: list[str] = []
+        deliver = CallableSender(lambda m: sent.append(str(m["To"])))
+        _a_flush_fails_for_good(service, engine, monkeypatch, deliver, lambda: sent)
+
+
+def _a_flush_fails_for_good(
+    service: SurveyService,
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    deliver: Sender,
+    sent: Callable[[], list[str]],
+) -> None:
     _invite(service, 25)
     end_flush = Pipeline.end_flush
     calls: list[int] = []
@@ -348,18 +373,16 @@ def test_a_flush_that_fails_for_good_stops_the_run_with_its_error(
         raise DatabaseError("postgresql://…/test", "disk full")
 
     monkeypatch.setattr(Pipeline, "end_flush", failing)
-    sent: list[str] = []
-    deliver = CallableSender(lambda m: sent.append(str(m["To"])))
     with pytest.raises(DatabaseError, match="disk full"):
         service.send_due(deliver)
-    assert calls == [1] and len(sent) == 11  # a group, and the email sent meanwhile
+    assert calls == [1] and len(sent()) == 11  # a group, and the email sent meanwhile
     rows = _rows(engine)
     assert sum(row.status == Status.SENT for row in rows) == 11
     assert all(row.claim_id is None for row in rows)
     assert all(row.attempts == 0 for row in rows if row.status == Status.PENDING)
     monkeypatch.setattr(Pipeline, "end_flush", end_flush)
     assert service.send_due(deliver).sent == 14
-    assert len(sent) == len(set(sent)) == 25
+    assert len(sent()) == len(set(sent())) == 25
     assert all(row.status == Status.SENT for row in _rows(engine))
 
 

@@ -11,12 +11,14 @@ Everything lives in the invitation rows, nothing only in memory:
 3. **Build** the batch's emails in a row (stable Message-ID: a retry carries
    the same one), **send** them in groups of ``mark_every`` (default 10) and
    **mark** each group, guarded by the claim id, while looking at the next
-   rows again, so a ticket cancelled meanwhile is not sent. A sender killed
-   between sending and marking leaves at most ``mark_every`` rows in flight
-   (after the lease they go out again, with the same Message-ID). On
-   PostgreSQL with psycopg a group's marks are one statement on a second
+   rows again, so a ticket cancelled meanwhile is not sent. With an SMTP
+   sender the outbox does this while the server works on an email (after its
+   data went out, before its reply is read). A sender killed between sending
+   and marking leaves at most ``mark_every`` rows in flight, one more with an
+   SMTP sender (after the lease they go out again, with the same Message-ID).
+   On PostgreSQL with psycopg a group's marks are one statement on a second
    connection, which the server runs while the next email goes out, so one
-   more may be in flight (:mod:`csat.delivery.pipeline`).
+   more again may be in flight (:mod:`csat.delivery.pipeline`).
 
 Transient failures are retried with exponential backoff and full jitter
 (capped at :attr:`RetryPolicy.cap`); after :attr:`RetryPolicy.give_up` of
@@ -62,7 +64,7 @@ from .queries import (
 )
 from .report import SendReport
 from .retry import RetryPolicy
-from .senders import Sender, SenderUnavailableError
+from .senders import Meanwhile, OverlappingSender, Sender, SenderUnavailableError, overlapping
 
 Transaction = Callable[[], AbstractContextManager[Session]]
 T = TypeVar("T")
@@ -100,6 +102,8 @@ class Outbox:
         #: through a :class:`~csat.delivery.pipeline.Pipeline`, one round trip each.
         self.connect = connect
         self._pipeline: Pipeline | None = None
+        #: The run's sender if it takes ``meanwhile`` (see :meth:`_send_batch`).
+        self._overlapping: OverlappingSender | None = None
 
     # -- queries ---------------------------------------------------------------
 
@@ -250,9 +254,11 @@ class Outbox:
         budget = limit if limit is not None else -1
         if self.connect is not None:
             self._pipeline = Pipeline(self.connect)
+        self._overlapping = overlapping(sender)
         try:
             return self._drain(sender, budget, report, progress)
         finally:
+            self._overlapping = None
             pipeline, self._pipeline = self._pipeline, None
             if pipeline is not None:
                 pipeline.close()
@@ -281,26 +287,40 @@ class Outbox:
         report: SendReport,
         progress: Progress | None,
     ) -> int:
-        """Send one claimed batch; returns how many rows were dealt with."""
+        """Send one claimed batch; returns how many rows were dealt with.
+
+        ``between`` (reading the last flush, starting the next) does not need an
+        email's outcome: an :class:`~csat.delivery.senders.OverlappingSender`
+        calls it while the server works on the email, other senders after it.
+        The flush after row ``i`` holds the marks up to ``i - 1`` (``i`` with
+        other senders) and looks again at the rows from ``i + 2`` on."""
         reminders = batch[0].envelope.reminder
         marks: list[tuple[int, dict[str, Any]]] = []
         deadline = self.clock() + self.lease * 0.8
         skip: set[int] = set()
         looked_at: Callable[[], set[int]] | None = None  # the flush's result, once read
         done = 0
+
+        def between(index: int) -> None:
+            nonlocal skip, looked_at
+            if looked_at is not None:
+                read, looked_at = looked_at, None  # read once, even if it fails
+                skip = read()
+            upcoming = batch[index + 2 : index + 2 + self.mark_every]
+            if (index + 1) % self.mark_every == 0 and upcoming and marks:
+                looked_at = self._flush(claim_id, marks, upcoming, reminders)
+
         try:
             emails = self._build(batch)
             for index, item in enumerate(batch):
-                if index and index % self.mark_every == 0:
-                    # This row was looked at by the last flush, the next ones now.
-                    upcoming = batch[index + 1 : index + 1 + self.mark_every]
-                    looked_at = self._flush(claim_id, marks, upcoming, reminders)
                 now = self.clock()
                 if now >= deadline:
                     return done  # the lease ends soon: leave the rest to a later run
+                meanwhile = Meanwhile(between, index)
                 if item.envelope.invitation_id not in skip:
                     try:
-                        outcome = self._send_one(sender, item, emails[index], now, report)
+                        outcome = self._send_one(sender, item, emails[index], now, report,
+                                                 meanwhile)  # fmt: skip
                     except SenderUnavailableError as e:
                         # Every row left would fail the same way: all retry later.
                         for rest in batch[index:]:
@@ -311,12 +331,12 @@ class Outbox:
                         if progress is not None:
                             progress(len(batch) - done)
                         done = len(batch)
+                        meanwhile.check()
                         return done
                     marks.append((item.envelope.invitation_id, outcome))
-                if looked_at is not None:
-                    read, looked_at = looked_at, None  # read once, even if it fails
-                    skip = read()
                 done += 1
+                meanwhile()
+                meanwhile.check()
                 if progress is not None:
                     progress(1)
         finally:
@@ -348,20 +368,21 @@ class Outbox:
         marks.clear()
 
     def _build(self, batch: list[Claimed]) -> list[OutgoingEmail]:
-        """The emails of ``batch``, dated now. Built in a row rather than each before
-        its send, the builder stays in the CPU's caches: in the send benchmark on
-        PostgreSQL, 0.08-0.09 ms per email for a batch of 100, 0.11-0.12 ms in
-        groups of ten, 0.20-0.27 ms one at a time. A row found cancelled later is
-        not sent; its email was built for nothing."""
+        """The emails of ``batch``, dated now, built in a row: the builder stays in
+        the CPU's caches (send benchmark, PostgreSQL: 0.08-0.09 ms per email in a
+        batch of 100, 0.20-0.27 ms one before each send)."""
         now = self.clock()
         prepare = self.builder.prepare
         return [prepare(item.envelope, item.survey, now) for item in batch]
 
-    def _send_one(self, sender: Sender, item: Claimed, email: OutgoingEmail,
-                  now: datetime, report: SendReport) -> dict[str, Any]:  # fmt: skip
+    def _send_one(self, sender: Sender, item: Claimed, email: OutgoingEmail, now: datetime,
+                  report: SendReport, meanwhile: Meanwhile) -> dict[str, Any]:  # fmt: skip
         """Send one message; the values to store for its row."""
         try:
-            sender.send(email)
+            if self._overlapping is not None:
+                self._overlapping.send(email, meanwhile)
+            else:
+                sender.send(email)
         except (SenderConfigurationError, SenderUnavailableError):
             raise
         except DeliveryError as e:

@@ -23,7 +23,8 @@ statements went out in five packets, each waking the server process. Against
 a 100-row table on an idle server, the client's CPU time per flush went from
 0.49 to 0.15 ms and the wall time from 0.56 to 0.32 ms. The outbox sends it
 with :meth:`Pipeline.begin_flush` and reads its result with
-:meth:`Pipeline.end_flush` after the next email went out: in pipeline mode
+:meth:`Pipeline.end_flush` after the next email went out (with an SMTP
+sender, both while the mail server works on an email): in pipeline mode
 the server runs the statement as it arrives and commits at the sync that
 reading sends, so its work (about 1.5 ms per flush in the send benchmark)
 can overlap the SMTP exchange instead of following it: the marks' share of
