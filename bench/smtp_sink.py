@@ -1,13 +1,16 @@
 """A loopback SMTP sink (aiosmtpd) for the delivery benchmark, run as its own process.
 
-    python -m bench.smtp_sink PORT LOG
+    python -m bench.smtp_sink PORT LOG [DELAY]
 
 Accepts everything and appends ``<Message-ID>`` per message to LOG, so the
-benchmark can check that every message arrived exactly once. Stops on SIGTERM.
+benchmark can check that every message arrived exactly once; with DELAY
+(seconds) it waits that long before each reply to a message's data, as a
+mail server writing it to disk would. Stops on SIGTERM.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 import signal
 import socket
@@ -28,12 +31,15 @@ _MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>\r\n]+>)", re.IGNORECASE | re.MU
 class Sink:
     """aiosmtpd handler: log the Message-ID, answer 250."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, delay: float = 0.0) -> None:
         self.log = open(path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115
+        self.delay = delay
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         found = _MESSAGE_ID.search(bytes(envelope.content))
         self.log.write((found.group(1).decode() if found else "-") + "\n")
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return "250 2.0.0 OK"
 
 
@@ -45,10 +51,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_sink(log: Path) -> Iterator[int]:
-    """Start the sink in a child process; yield its port; stop it after."""
+def running_sink(log: Path, delay: float = 0.0) -> Iterator[int]:
+    """Start the sink in a child process (replying ``delay`` seconds late to each
+    message); yield its port; stop it after."""
     port = free_port()
-    command = [sys.executable, "-m", "bench.smtp_sink", str(port), str(log)]
+    command = [sys.executable, "-m", "bench.smtp_sink", str(port), str(log), str(delay)]
     child = subprocess.Popen(command, cwd=ROOT)  # noqa: S603 - our own interpreter
     try:
         deadline = time.monotonic() + 20
@@ -77,7 +84,9 @@ def main() -> None:
 
     stop = {signal.SIGTERM, signal.SIGINT}
     signal.pthread_sigmask(signal.SIG_BLOCK, stop)  # before the server thread starts
-    controller = Controller(Sink(sys.argv[2]), hostname="127.0.0.1", port=int(sys.argv[1]))
+    delay = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
+    sink = Sink(sys.argv[2], delay)
+    controller = Controller(sink, hostname="127.0.0.1", port=int(sys.argv[1]))
     controller.start()
     signal.sigwait(stop)
     controller.stop()
