@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -87,7 +87,10 @@ def test_sends_what_is_due_once_and_marks_it(service: SurveyService, engine: Eng
     assert len(box.messages) == 3
 
 
-def test_cancelled_invitations_are_never_sent(service: SurveyService, engine: Engine) -> None:
+@pytest.mark.parametrize("smtp", [False, True], ids=["callable", "smtp"])
+def test_cancelled_invitations_are_never_sent(
+    service: SurveyService, engine: Engine, smtp: bool
+) -> None:
     _invite(service, 13)
     for n in (13, 14):  # due last (rows are claimed in due order), so beyond the first
         # group of marks: a cancellation reaches rows after the next `mark_every`
@@ -102,7 +105,20 @@ def test_cancelled_invitations_are_never_sent(service: SurveyService, engine: En
         sent_to.append(str(message["To"]))
         service.cancel("T-13")  # reopened while the batch is being sent
 
-    report = service.send_due(CallableSender(deliver))
+    if smtp:  # the look-again runs while the server works on an email
+
+        class Reopening(SMTPSender):
+            def send(
+                self, email: OutgoingEmail, meanwhile: Callable[[], None] | None = None
+            ) -> None:
+                super().send(email, meanwhile)
+                deliver(email.message)
+
+        with smtp_server() as server:
+            report = service.send_due(Reopening(server.host, server.port, timeout=10))
+        assert [r.rcpt_tos[0] for r in server.handler.received] == sent_to
+    else:
+        report = service.send_due(CallableSender(deliver))
     assert "t0@example.com" not in sent_to and "t13@example.com" not in sent_to
     assert report.sent == len(sent_to) == 13
     statuses = {row.ticket_id: row.status for row in _rows(engine)}
