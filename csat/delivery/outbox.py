@@ -33,6 +33,7 @@ import secrets
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, func, select, update
@@ -316,7 +317,7 @@ class Outbox:
                 now = self.clock()
                 if now >= deadline:
                     return done  # the lease ends soon: leave the rest to a later run
-                meanwhile = Meanwhile(between, index)
+                meanwhile = Meanwhile(partial(between, index))
                 if item.envelope.invitation_id not in skip:
                     try:
                         outcome = self._send_one(sender, item, emails[index], now, report,
@@ -368,9 +369,8 @@ class Outbox:
         marks.clear()
 
     def _build(self, batch: list[Claimed]) -> list[OutgoingEmail]:
-        """The emails of ``batch``, dated now, built in a row: the builder stays in
-        the CPU's caches (send benchmark, PostgreSQL: 0.08-0.09 ms per email in a
-        batch of 100, 0.20-0.27 ms one before each send)."""
+        """The emails of ``batch``, dated now, built in a row so the builder stays in
+        the CPU's caches (0.08-0.09 ms per email, 0.20-0.27 ms one before each send)."""
         now = self.clock()
         prepare = self.builder.prepare
         return [prepare(item.envelope, item.survey, now) for item in batch]
