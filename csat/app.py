@@ -17,7 +17,6 @@ from flask import Flask
 
 from .config import DEFAULTS, Settings
 from .ext import CSAT
-from .sessions import CachedSigningSessionInterface
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -39,6 +38,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         "SECRET_KEY", hmac.new(secret, b"csat flask session", hashlib.sha256).hexdigest()
     )
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.session_interface = CachedSigningSessionInterface()  # Flask's, signer built once
     CSAT(app)
     return app
