@@ -18,11 +18,10 @@ The extension keeps no state itself; each app's state lives in
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app
-from markupsafe import Markup
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -50,12 +49,6 @@ class CSATState:
     content_security_policy: str
     webhook_secret: bytes | None
     webhook_max_age: float
-    #: Rendered questions of the survey page, by survey version, locale, limit,
-    #: question and preselected answer (see :mod:`csat.views`).
-    fragments: dict[tuple[Any, ...], Markup] = field(default_factory=dict, compare=False)
-    #: Survey pages of first visits, with stand-ins for the token and CSRF token, by
-    #: survey version, locale, limit, CSRF field, script root and preselection.
-    pages: dict[tuple[Any, ...], str] = field(default_factory=dict, compare=False)
 
 
 def _bind(

@@ -126,7 +126,7 @@ def test_host_overrides_the_question_markup(
     app.config.update(SECRET_KEY="s", CSAT_SECRET_KEY=SECRET, TESTING=True)
     CSAT(app, session=engine, clock=clock)
     token = invite(app, locale="en")
-    for _ in range(2):  # rendered, then reused
+    for _ in range(2):  # a template like any other: the same page every time
         page = app.test_client().get(f"/survey/{token}?understood=2")
         assert page.text.count('<p class="acme-q"') == 7
         assert '<p class="acme-q" data-key="understood">Did you feel' in page.text

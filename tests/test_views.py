@@ -82,10 +82,11 @@ def test_get_shows_form_with_one_click_preselected_and_stores_nothing(
     assert page.headers["X-Content-Type-Options"] == "nosniff"
     assert "default-src 'none'" in page.headers["Content-Security-Policy"]
     assert "<script" not in page.text
+    assert 'aria-invalid="None"' not in page.text and "aria-invalid" not in page.text
     assert _responses(engine) == 0
 
 
-def test_reused_question_markup_follows_preselection_errors_and_stored_text(
+def test_question_markup_follows_preselection_errors_and_stored_text(
     app: Flask,
 ) -> None:
     token = invite(app)
@@ -106,12 +107,10 @@ def test_reused_question_markup_follows_preselection_errors_and_stored_text(
     assert "&lt;i&gt;mine" not in client.get(f"/survey/{invite(app, 'T-2')}").text
 
 
-def test_reused_page_carries_each_requests_own_token_and_csrf_token(
-    app: Flask, engine: Engine
-) -> None:
+def test_each_page_carries_its_own_token_and_csrf_token(app: Flask, engine: Engine) -> None:
     tokens = [invite(app, f"T-{i}") for i in range(3)]
     pages = []
-    for token in tokens:  # rendered once, then reused for the other tokens
+    for token in tokens:
         client = app.test_client()
         page = client.get(f"/survey/{token}?understood=4")
         others = [t for t in tokens if t != token]
