@@ -20,7 +20,6 @@ from sqlalchemy import Connection, CursorResult, Table, bindparam, insert, selec
 from sqlalchemy.orm import Session
 
 from .catalog import SurveyCatalog
-from .compiled import compiled_once
 from .config import Settings
 from .errors import (
     CancelledTokenError,
@@ -84,8 +83,7 @@ class RecordResult:
 
 
 #: The answers to record, or a function that returns them for the page's
-#: :class:`SurveyView` (called inside the transaction, e.g. to validate a web form;
-#: on SQLite first on a read before it, see :func:`answered_once`).
+#: :class:`SurveyView` (called inside the transaction, e.g. to validate a web form).
 Answers = Mapping[str, object] | Callable[[SurveyView], Mapping[str, object]]
 
 _INVITATIONS = cast(Table, Invitation.__table__)
@@ -120,32 +118,6 @@ _INSERT = insert(_RESPONSES)
 _UPDATE = update(_RESPONSES).where(_RESPONSE.id == bindparam("response_id_"))
 
 
-def answered_once(
-    before: SurveyView, answers: Callable[[SurveyView], Mapping[str, object]]
-) -> Callable[[SurveyView], Mapping[str, object]]:
-    """Call ``answers`` on ``before`` (a read of the token) now; the function
-    returned gives that result again for a view of the same invitation as it
-    was read (same survey version and stored answers), else calls
-    ``answers`` on the new view.
-
-    On SQLite, which lets one writer at a time, :meth:`SurveyService.record
-    <csat.SurveyService.record>` validates this way before its write
-    transaction, so that the lock covers the look-up and the write only.
-    """
-    given = answers(before)
-
-    def again(view: SurveyView) -> Mapping[str, object]:
-        unchanged = (
-            view.invitation_id == before.invitation_id
-            and view.survey.fingerprint == before.survey.fingerprint
-            and view.answered_at == before.answered_at
-            and view.answers == before.answers
-        )
-        return given if unchanged else answers(view)
-
-    return again
-
-
 def _check_status(status: str, expires_at: datetime, now: datetime) -> None:
     if status == Status.SKIPPED:
         raise UnknownTokenError()
@@ -163,10 +135,7 @@ def _lookup(db: Session | Connection, token: str, now: datetime) -> Any:
     """The invitation (and response, if any) of an answerable ``token``."""
     if not isinstance(token, str) or not is_well_formed(token):
         raise UnknownTokenError()
-    conn = _connection(db)
-    # Every page view and submit starts here: on the driver's cursor (csat.compiled).
-    lookup = compiled_once(conn.dialect, "responses.lookup", lambda: _LOOKUP)
-    row: Any = lookup.fetch_one(conn, {"token_hash": token_hash(token)})
+    row: Any = _connection(db).execute(_LOOKUP, {"token_hash": token_hash(token)}).first()
     if row is None:
         raise UnknownTokenError()
     _check_status(row.status, row.expires_at, now)
@@ -244,13 +213,15 @@ class Recorder:
         (edit). An edit merges into the stored answers: keys not given keep
         their stored value, an empty value removes an optional answer.
         ``answers`` may be a function of the :class:`SurveyView` (see
-        :data:`Answers`); it is called before the edit window is checked.
+        :data:`Answers`); it is called once the edit window is checked.
 
         :raises AnswerValidationError: listing every problem with ``answers``.
         :raises ResponseFinalError: the edit window has closed.
         """
         row = _lookup(db, token, now)
         view = self._view(db, row)
+        if view.is_final(now):
+            raise ResponseFinalError()
         survey = view.survey
         given = answers(view) if callable(answers) else answers
         limit = self.settings.comment_max_length
@@ -259,8 +230,6 @@ class Recorder:
             cleaned = survey.validate_answers(given, comment_max_length=limit)
             answered_at = now
         else:
-            if view.is_final(now):
-                raise ResponseFinalError()
             changes = survey.validate_answers(given, comment_max_length=limit, partial=True)
             merged: dict[str, object] = dict(view.answers)
             for key in given:

@@ -18,7 +18,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import privacy, responses
+from . import privacy
 from .catalog import SurveyCatalog
 from .clock import Clock, ensure_aware, utcnow
 from .config import Settings
@@ -297,14 +297,9 @@ class SurveyService:
         look-up of its own (the survey page does); whatever it raises stores
         nothing. Concurrent first submissions for one token store exactly
         one response (the loser of the race is retried as an edit, calling
-        ``answers`` again). On SQLite the function is called on a read of the
-        token before the write transaction, and inside it only if the
-        invitation changed meanwhile (:func:`~csat.responses.answered_once`).
+        ``answers`` again).
         """
         current = self._now(now)
-        if callable(answers) and self.engine.dialect.name == "sqlite":
-            # One writer at a time: validate on a read, hold the lock only to write.
-            answers = responses.answered_once(self.open(token, now=current), answers)
         # Another submission may create the response first: the retry is an edit.
         return retry_after_race(
             self._connection, lambda conn: self._recorder.record(conn, token, answers, current)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -21,7 +20,6 @@ from csat import (
     UnknownTokenError,
 )
 from csat.models import Invitation, Response
-from csat.responses import answered_once
 
 from .conftest import run_concurrently
 
@@ -210,8 +208,7 @@ def test_sixteen_simultaneous_submits_store_one_response(service: SurveyService)
 def test_sixteen_simultaneous_submits_through_a_function_store_one_response(
     service: SurveyService,
 ) -> None:
-    """As the survey page submits: ``answers`` as a function of the view (on
-    SQLite called on a read before the write transaction)."""
+    """As the survey page submits: ``answers`` as a function of the view."""
     token = _token(service)
     results = run_concurrently(
         lambda i: service.record(token, lambda view: {"understood": 1 + i % 5}), 16
@@ -221,67 +218,29 @@ def test_sixteen_simultaneous_submits_through_a_function_store_one_response(
     assert len(_responses(service)) == 1
 
 
-def _another_writer_gets_through(service: SurveyService) -> bool:
-    """Whether a write transaction can start on SQLite at once (no other writer)."""
-    database = service.engine.url.database
-    assert database is not None
-    other = sqlite3.connect(database, timeout=0, isolation_level=None)
-    try:
-        other.execute("BEGIN IMMEDIATE")
-        other.execute("ROLLBACK")
-        return True
-    except sqlite3.OperationalError:  # "database is locked"
-        return False
-    finally:
-        other.close()
-
-
-def test_answers_are_validated_outside_the_write_transaction_on_sqlite(
-    service: SurveyService, db_kind: str
+def test_answers_function_runs_once_in_the_transaction_and_its_error_stores_nothing(
+    service: SurveyService, clock: FixedClock
 ) -> None:
-    """SQLite lets one writer at a time: the function runs on a read, before
-    the write lock is taken, and is not called again for an unchanged view."""
+    """As the survey page submits: the function gets the invitation's view, is
+    called once, and whatever it raises rolls the submission back."""
     token = _token(service)
-    calls: list[tuple[int, bool | None]] = []
+    calls: list[SurveyView] = []
+
+    def refuse(view: SurveyView) -> dict[str, object]:
+        calls.append(view)
+        raise LookupError("the form says no")
+
+    with pytest.raises(LookupError):
+        service.record(token, refuse)
+    assert len(calls) == 1 and calls[0].survey.key == "post_ticket" and not calls[0].answered
+    assert _responses(service) == []
 
     def answers(view: SurveyView) -> dict[str, object]:
-        unlocked = _another_writer_gets_through(service) if db_kind == "sqlite" else None
-        calls.append((view.invitation_id, unlocked))
+        calls.append(view)
         return {"understood": 4}
 
-    assert service.record(token, answers).created
-    assert len(calls) == 1
-    if db_kind == "sqlite":
-        assert calls[0][1] is True
-    # On a changed view (here: answered meanwhile) the function runs again.
-    calls.clear()
-
-    def answered_meanwhile(view: SurveyView) -> dict[str, object]:
-        calls.append((view.invitation_id, None))
-        if len(calls) == 1:
-            service.record(token, {"understood": 2})
-        return {"understood": 5}
-
-    result = service.record(token, answered_meanwhile)
-    assert not result.created and result.understood_score == 5
-    assert len(calls) == (2 if db_kind == "sqlite" else 1)
-
-
-def test_answered_once_reuses_the_answers_only_for_the_same_invitation_state(
-    service: SurveyService,
-) -> None:
-    first, second = _token(service, "T-1"), _token(service, "T-2")
-    before = service.open(first)
-    calls: list[int] = []
-
-    def answers(view: SurveyView) -> dict[str, object]:
-        calls.append(view.invitation_id)
-        return {"understood": len(calls)}
-
-    again = answered_once(before, answers)
-    assert calls == [before.invitation_id]
-    assert again(service.open(first)) == {"understood": 1} and len(calls) == 1
-    assert again(service.open(second)) == {"understood": 2}  # another invitation
-    service.record(first, {"understood": 3})
-    assert again(service.open(first)) == {"understood": 3}  # answered since
-    assert len(calls) == 3
+    assert service.record(token, answers).created and len(calls) == 2
+    clock.advance(hours=25)  # past the edit window: the function is not called at all
+    with pytest.raises(ResponseFinalError):
+        service.record(token, answers)
+    assert len(calls) == 2
