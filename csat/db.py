@@ -87,19 +87,10 @@ def create_csat_engine(url: str | URL, **kwargs: Any) -> Engine:
     return engine
 
 
-#: Execution option for a connection that runs one read statement on SQLite:
-#: no BEGIN (and so no COMMIT), as SQLite runs a lone statement atomically.
-SINGLE_READ_OPTION = "csat_single_read"
-
-
 def _sqlite_begin(connection: Connection) -> None:
-    options = connection.get_execution_options()
-    if options.get(SINGLE_READ_OPTION, False):
-        return
-    # Straight to the driver: BEGIN needs no statement cache, result or events.
-    driver = connection.connection.driver_connection
-    assert driver is not None
-    driver.execute("BEGIN IMMEDIATE" if options.get(WRITE_OPTION, False) else "BEGIN")
+    # SQLAlchemy's documented pysqlite recipe; csat's writes take the lock at BEGIN.
+    write = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def configure_engine(engine: Engine) -> Engine:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -23,7 +22,6 @@ from .catalog import SurveyCatalog
 from .clock import Clock, ensure_aware, utcnow
 from .config import Settings
 from .db import (
-    SINGLE_READ_OPTION,
     WRITE_OPTION,
     database_error,
     execute_update,
@@ -43,7 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover - heavy imports only when used
 
     from jinja2 import BaseLoader
 
-    from .delivery import Sender, SendReport
+    from .delivery import MessageBuilder, Outbox, Sender, SendReport
     from .metrics import Summary
     from .report import RenderedReport
 
@@ -79,6 +77,7 @@ class SurveyService:
         self.catalog = SurveyCatalog(surveys)
         self.sessionmaker = make_sessionmaker(bind if bind is not None else settings.database_url)
         self._recorder = Recorder(settings, self.catalog)
+        self._messages: MessageBuilder | None = None
 
     # -- plumbing ----------------------------------------------------------------
 
@@ -115,17 +114,6 @@ class SurveyService:
             with self.engine.connect() as conn:
                 if write:
                     conn.execution_options(**{WRITE_OPTION: True})
-                elif conn.dialect.name == "postgresql":
-                    # Reads of immutable or single rows need no transaction: without
-                    # one, psycopg saves the BEGIN and COMMIT round trips.
-                    conn.execution_options(isolation_level="AUTOCOMMIT")
-                    yield conn
-                    return
-                elif conn.dialect.name == "sqlite":
-                    # The same on SQLite: a lone SELECT runs atomically without BEGIN.
-                    conn.execution_options(**{SINGLE_READ_OPTION: True})
-                    yield conn
-                    return
                 with conn.begin():
                     yield conn
         except IntegrityError:
@@ -252,32 +240,28 @@ class SurveyService:
         :raises SenderConfigurationError: the sender cannot work (e.g. login refused).
         """
         outbox = self._outbox(now, templates, rng)
-        report: SendReport = outbox.send_due(sender, limit=limit, progress=progress)
-        return report
+        return outbox.send_due(sender, limit=limit, progress=progress)
 
     def count_due(self, *, now: datetime | None = None) -> int:
         """How many invitations and reminders :meth:`send_due` would send now."""
-        due: int = self._outbox(now, None, None).count_due(self._now(now))
-        return due
+        return self._outbox(now, None, None).count_due(self._now(now))
 
     def _outbox(
         self, now: datetime | None, templates: BaseLoader | None, rng: random.Random | None
-    ) -> Any:
+    ) -> Outbox:
         from .delivery import MessageBuilder, Outbox, RetryPolicy  # lazily: import time
-        from .delivery.pipeline import supported as pipeline_supported
 
         fixed = None if now is None else self._now(now)
         clock = self.clock if fixed is None else (lambda: fixed)
-        secret = self.settings.require_secret_key()
-        builder = MessageBuilder(self.settings, secret, templates)
+        if templates is not None:
+            builder = MessageBuilder(self.settings, self.settings.require_secret_key(), templates)
+        else:
+            if self._messages is None:  # csat's own templates: compiled once per service
+                self._messages = MessageBuilder(self.settings, self.settings.require_secret_key())
+            builder = self._messages
         retry = RetryPolicy() if rng is None else RetryPolicy(rng=rng)
-        connect = None
-        if pipeline_supported(self.engine.dialect):
-            # On PostgreSQL _connection(write=False) is an autocommit connection:
-            # the outbox's pipelines bring their own BEGIN and COMMIT.
-            connect = partial(self._connection, write=False)
         return Outbox(self._transaction, self.settings, self.catalog, builder,
-                      clock=clock, retry=retry, connect=connect)  # fmt: skip
+                      clock=clock, retry=retry)  # fmt: skip
 
     # -- answers -----------------------------------------------------------------
 

@@ -9,11 +9,9 @@ takes the next fault from its list (then behaves normally). Faults:
 - ``"stall"``: wait ``stall_seconds`` before replying (past the client's timeout)
 
 Every accepted message is kept in :attr:`ScriptedHandler.received`, with the
-``MAIL FROM`` options it came with. :attr:`ScriptedHandler.hold` holds the
-reply to the n-th message's data until an event is set (at most
-``hold_seconds``): a client that reads the reply before setting it stalls.
-``smtp_server(smtputf8=True)`` offers SMTPUTF8 (RFC 6531) in its EHLO reply;
-without it, non-ASCII commands are refused.
+``MAIL FROM`` options it came with. ``smtp_server(smtputf8=True)`` offers
+SMTPUTF8 (RFC 6531) in its EHLO reply; without it, non-ASCII commands are
+refused.
 """
 
 from __future__ import annotations
@@ -67,12 +65,6 @@ class ScriptedHandler:
     connections: int = 0
     #: Every fault injected, in order: (recipient, fault).
     injected: list[tuple[str, str]] = field(default_factory=list)
-    #: The reply to the n-th message's data (from 1) waits for the event ...
-    hold: dict[int, threading.Event] = field(default_factory=dict)
-    hold_seconds: float = 10.0
-    #: ... and whether it was set in time, per n.
-    released: dict[int, bool] = field(default_factory=dict)
-    data_seen: int = 0
     lock: threading.Condition = field(default_factory=threading.Condition)
 
     def _next_fault(self, address: str, stage: str) -> str | None:
@@ -103,14 +95,6 @@ class ScriptedHandler:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Any, envelope: Any) -> str:  # noqa: N802
-        with self.lock:
-            self.data_seen += 1
-            seen = self.data_seen
-            held = self.hold.get(seen)
-        if held is not None:
-            waited = await asyncio.to_thread(held.wait, self.hold_seconds)
-            with self.lock:
-                self.released[seen] = waited
         fault = self._next_fault(envelope.rcpt_tos[0], "data")
         if fault == "drop":
             assert server.transport is not None

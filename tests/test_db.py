@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from csat import ConfigurationError
+from csat import ConfigurationError, SurveyService
 from csat.db import (
-    SINGLE_READ_OPTION,
     WRITE_OPTION,
     create_csat_engine,
     insert_ignoring_duplicates,
@@ -19,6 +20,7 @@ from csat.db import (
     masked_url,
     normalize_url,
 )
+from csat.delivery import CallableSender
 from csat.models import OptOut
 
 from .conftest import T0, run_concurrently
@@ -95,7 +97,7 @@ def test_sqlite_write_transactions_queue_instead_of_failing(sqlite_path: Path) -
 
 
 def test_sqlite_transactions_begin_as_asked(sqlite_path: Path) -> None:
-    """A plain connection BEGINs, a write one takes the lock, a single read needs neither."""
+    """A plain connection BEGINs, a write one takes the write lock at once."""
     engine = create_csat_engine(f"sqlite:///{sqlite_path}")
     other = create_csat_engine(f"sqlite:///{sqlite_path}")
     with engine.begin() as conn:
@@ -103,7 +105,6 @@ def test_sqlite_transactions_begin_as_asked(sqlite_path: Path) -> None:
     for options, in_transaction, locked in (
         ({}, True, False),
         ({WRITE_OPTION: True}, True, True),
-        ({SINGLE_READ_OPTION: True}, False, False),
     ):
         with engine.connect().execution_options(**options) as conn:
             assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 0
@@ -133,3 +134,31 @@ def test_insert_ignoring_duplicates(engine: Engine) -> None:
         insert_ignoring_duplicates(s, OptOut, [])
     with Session(engine) as s:
         assert sorted(s.scalars(select(OptOut.customer_hash))) == ["a" * 64, "b" * 64]
+
+
+def test_event_hooks_see_every_statement_of_a_page_view_a_submit_and_a_send(
+    service: SurveyService, engine: Engine
+) -> None:
+    """csat runs its statements through SQLAlchemy, so a host's event hooks and
+    query recorders on a shared engine see the token's look-up and the marks."""
+    result = service.invite(
+        "T-1", "kim@example.com", agent="ana", team="1st Level", channel="phone",
+        resolved_at=T0 - timedelta(hours=2),
+    )  # fmt: skip
+    assert result.token is not None
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(" ".join(statement.split()).lower())
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert service.send_due(CallableSender(lambda message: None)).sent == 1
+        service.open(result.token)
+        service.record(result.token, {"understood": 4})
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert any(s.startswith("update csat_invitation set status") for s in seen)  # the mark
+    lookups = [s for s in seen if "where csat_invitation.token_hash =" in s]
+    assert len(lookups) == 2  # the page's and the submit's
+    assert any(s.startswith("insert into csat_response") for s in seen)

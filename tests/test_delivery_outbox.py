@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import random
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -22,7 +21,7 @@ from csat.errors import PermanentDeliveryError, SenderConfigurationError, Transi
 from csat.models import Invitation
 from csat.survey import Survey
 from tests.conftest import T0
-from tests.smtp_server import ScriptedHandler, smtp_server
+from tests.smtp_server import smtp_server
 
 
 def _invite(service: SurveyService, count: int, *, hours_ago: float = 2, prefix: str = "T") -> None:
@@ -105,13 +104,11 @@ def test_cancelled_invitations_are_never_sent(
         sent_to.append(str(message["To"]))
         service.cancel("T-13")  # reopened while the batch is being sent
 
-    if smtp:  # the look-again runs while the server works on an email
+    if smtp:
 
         class Reopening(SMTPSender):
-            def send(
-                self, email: OutgoingEmail, meanwhile: Callable[[], None] | None = None
-            ) -> None:
-                super().send(email, meanwhile)
+            def send(self, email: OutgoingEmail) -> None:
+                super().send(email)
                 deliver(email.message)
 
         with smtp_server() as server:
@@ -268,13 +265,7 @@ def test_a_dead_senders_claim_is_taken_over_after_the_lease(
     assert sorted(row.attempts for row in rows) == [1, 2, 2]
 
 
-def test_a_claim_without_update_returning_selects_then_updates(
-    service: SurveyService, engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Where the database cannot return an UPDATE's rows (MariaDB; SQLite before
-    3.35), a claim SELECTs the earliest due rows, then leases them: the same
-    rows, attempts and lease as the one-statement claim the others use."""
-    monkeypatch.setattr(engine.dialect, "update_returning", False)
+def test_a_claim_leases_the_earliest_due_rows(service: SurveyService, engine: Engine) -> None:
     _invite(service, 3, hours_ago=2)
     _invite(service, 2, hours_ago=3, prefix="E")  # due earlier
     outbox = service._outbox(None, None, None)
@@ -313,12 +304,12 @@ def test_a_broken_sender_configuration_stops_without_touching_rows(
     assert service.send_due(CallableSender(Mailbox())).sent == 3
 
 
-def test_an_email_that_cannot_be_built_leaves_the_batch_untouched(
+def test_an_email_that_cannot_be_built_stops_the_run_and_loses_nothing(
     service: SurveyService, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The batch's emails are built before the first goes out: a failure there
-    sends nothing and gives every row its claim and attempt back (on PostgreSQL
-    through the pipeline, as send_due runs it)."""
+    """Each email is built just before it goes out: a failure there ends the
+    run with the error; the emails sent before it are marked, every other row
+    gets its claim and attempt back."""
     _invite(service, 12)
     prepare = MessageBuilder.prepare
     built: list[OutgoingEmail] = []
@@ -335,11 +326,15 @@ def test_an_email_that_cannot_be_built_leaves_the_batch_untouched(
     box = Mailbox()
     with pytest.raises(RuntimeError, match="template broke"):
         service.send_due(CallableSender(box))
-    assert box.messages == []
+    assert len(box.messages) == 10
     rows = _rows(engine)
-    assert all(r.status == Status.PENDING and r.attempts == 0 and r.claim_id is None for r in rows)
+    sent = [r for r in rows if r.status == Status.SENT]
+    assert len(sent) == 10 and all(r.attempts == 1 for r in sent)
+    rest = [r for r in rows if r.status != Status.SENT]
+    assert all(r.status == Status.PENDING and r.attempts == 0 for r in rest) and len(rest) == 2
+    assert all(r.claim_id is None for r in rows)
     monkeypatch.setattr(MessageBuilder, "prepare", prepare)
-    assert service.send_due(CallableSender(box)).sent == 12
+    assert service.send_due(CallableSender(box)).sent == 2
 
 
 def test_a_deadlock_victim_runs_its_transaction_again(
@@ -402,39 +397,24 @@ def test_a_non_ascii_address_is_sent_with_smtputf8_or_fails_with_the_reason(
         assert list(received) == ["kim@example.com"]
 
 
-@pytest.mark.parametrize("overlapping", [True, False], ids=["smtp", "callable"])
-def test_an_smtp_sender_marks_while_the_server_works_on_an_email(
-    service: SurveyService, engine: Engine, monkeypatch: pytest.MonkeyPatch, overlapping: bool
+def test_marks_are_written_every_ten_emails_looking_at_the_next_ten(
+    service: SurveyService, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With an SMTP sender the outbox writes its marks while the server works on
-    an email: the reply to the 10th is held until the first flush started (a
-    sender reading it first would stall). That flush holds the marks of the
-    nine emails before; with other senders, the marks of all ten."""
+    """After every tenth email the outbox writes the marks so far and looks
+    again at the next ten rows (a ticket cancelled meanwhile is not sent)."""
     _invite(service, 25)
-    started = threading.Event()
     flushes: list[tuple[int, list[str | None]]] = []
     flush = Outbox._flush
 
     def spy(self: Outbox, claim_id: str, marks: list[Any], upcoming: list[Any],
             reminders: bool) -> Any:  # fmt: skip
-        if upcoming:  # a flush in the middle of the batch (not its end)
-            flushes.append((len(marks), [item.envelope.email for item in upcoming]))
-            started.set()
+        flushes.append((len(marks), [item.envelope.email for item in upcoming]))
         return flush(self, claim_id, marks, upcoming, reminders)
 
     monkeypatch.setattr(Outbox, "_flush", spy)
-    if overlapping:
-        handler = ScriptedHandler(hold={10: started})
-        with smtp_server(handler) as server:
-            report = service.send_due(SMTPSender(server.host, server.port, timeout=30))
-        assert handler.released == {10: True}
-        order: list[str | None] = [r.rcpt_tos[0] for r in handler.received]
-    else:
-        box = Mailbox()
-        report = service.send_due(CallableSender(box))
-        order = [str(m["To"]) for m in box.messages]
+    box = Mailbox()
+    report = service.send_due(CallableSender(box))
+    order = [str(m["To"]) for m in box.messages]
     assert report.sent == len(order) == len(set(order)) == 25
     assert all(row.status == Status.SENT and row.claim_id is None for row in _rows(engine))
-    first = 9 if overlapping else 10  # marks in the first flush
-    # Looked at again: the rows from two after the last one sent (11th to 20th, 21st on).
-    assert flushes == [(first, order[11:21]), (10, order[21:])]
+    assert flushes == [(10, order[10:20]), (10, order[20:25])]

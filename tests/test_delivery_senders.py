@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import ssl
 import subprocess
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
@@ -17,7 +16,7 @@ import pytest
 from csat import Settings, stock_survey
 from csat.delivery import CallableSender, DirectorySender, SMTPSender
 from csat.delivery.message import Envelope, MessageBuilder, OutgoingEmail
-from csat.delivery.senders import Meanwhile, SenderUnavailableError, overlapping
+from csat.delivery.senders import SenderUnavailableError
 from csat.errors import (
     PermanentDeliveryError,
     SenderConfigurationError,
@@ -121,73 +120,6 @@ def test_server_replies_map_to_transient_or_permanent(
     ]
 
 
-def test_meanwhile_runs_while_the_server_works_on_the_message(server: Server) -> None:
-    """The reply to the second message waits for an event that only ``meanwhile``
-    sets: a sender reading the reply first would stall until the hold ends."""
-    proceed = threading.Event()
-    calls: list[int] = []
-
-    def meanwhile() -> None:
-        calls.append(len(server.handler.released))
-        proceed.set()
-
-    server.handler.hold[2] = proceed
-    with SMTPSender(server.host, server.port, timeout=30) as sender:
-        sender.send(_email(1))
-        sender.send(_email(2), meanwhile)
-        sender.send(_email(3))  # not called again
-    assert server.handler.released == {2: True}
-    assert calls == [0]  # before the held reply was sent
-    assert len(server.handler.received) == 3
-
-
-@pytest.mark.parametrize(
-    ("fault", "called"),
-    [("rcpt:550", False), ("rcpt:421", False), ("data:451", True), ("drop", True)],
-)
-def test_meanwhile_runs_only_once_the_data_went_out(
-    server: Server, fault: str, called: bool
-) -> None:
-    server.handler.faults["bad@example.com"] = [fault]
-    calls: list[str] = []
-    with SMTPSender(server.host, server.port, timeout=5) as sender:
-        with pytest.raises(
-            TransientDeliveryError if fault != "rcpt:550" else PermanentDeliveryError
-        ):
-            sender.send(_email(1, to="bad@example.com"), lambda: calls.append(fault))
-        sender.send(_email(2))  # the next send does not call it
-    assert calls == ([fault] if called else [])
-
-
-def test_overlapping_senders_are_those_whose_send_takes_meanwhile(tmp_path: Path) -> None:
-    class OwnSMTP(SMTPSender):
-        def send(self, email: OutgoingEmail) -> None:  # type: ignore[override]
-            super().send(email)
-
-    smtp = SMTPSender()
-    assert overlapping(smtp) is smtp
-    assert overlapping(OwnSMTP()) is None
-    assert overlapping(DirectorySender(tmp_path)) is None
-    assert overlapping(CallableSender(print)) is None
-
-
-def test_meanwhile_work_runs_once_and_keeps_its_error() -> None:
-    ran: list[int] = []
-    once = Meanwhile(lambda: ran.append(7))
-    once()
-    once()
-    once.check()
-    assert ran == [7]
-
-    def failing() -> None:
-        raise RuntimeError("row 3")
-
-    kept = Meanwhile(failing)
-    kept()  # does not raise into the sender
-    with pytest.raises(RuntimeError, match="row 3"):
-        kept.check()
-
-
 def test_a_stalled_server_times_out_as_a_transient_failure() -> None:
     with smtp_server(ScriptedHandler(stall_seconds=1.5)) as server:
         server.handler.faults["slow@example.com"] = ["stall"]
@@ -234,11 +166,8 @@ def test_implicit_tls(certificate: tuple[Path, Path]) -> None:
             "localhost", server.port, security="ssl", timeout=5,
             ssl_context=_client_tls(certificate),
         ) as sender:  # fmt: skip
-            proceed = threading.Event()
-            server.handler.hold[1] = proceed
-            sender.send(_email(), proceed.set)  # meanwhile over TLS too
+            sender.send(_email())
         assert len(server.handler.received) == 1
-        assert server.handler.released == {1: True}
         untrusted = SMTPSender("localhost", server.port, security="ssl", timeout=5)
         with pytest.raises(SenderConfigurationError, match="CERTIFICATE_VERIFY_FAILED"):
             untrusted.send(_email())

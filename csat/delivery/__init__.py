@@ -9,14 +9,14 @@ Use it through :meth:`csat.SurveyService.send_due` (or ``csat send``)::
 
 from __future__ import annotations
 
-from .message import Envelope, MessageBuilder, default_loader, message_id
+from .envelope import Envelope, OutgoingEmail
+from .message import MessageBuilder, default_loader, message_id
 from .outbox import Outbox
 from .report import SendReport
 from .retry import RetryPolicy
 from .senders import (
     CallableSender,
     DirectorySender,
-    OverlappingSender,
     Sender,
     SenderUnavailableError,
     SMTPSender,
@@ -28,7 +28,7 @@ __all__ = [
     "Envelope",
     "MessageBuilder",
     "Outbox",
-    "OverlappingSender",
+    "OutgoingEmail",
     "RetryPolicy",
     "SMTPSender",
     "SendReport",

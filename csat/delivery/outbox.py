@@ -6,19 +6,15 @@ Everything lives in the invitation rows, nothing only in memory:
 2. **Claim** a batch: ``claim_id`` + ``claimed_until`` (a lease) and
    ``attempts + 1``. PostgreSQL and MariaDB pick rows with
    ``SELECT … FOR UPDATE SKIP LOCKED``, so several senders share the work;
-   SQLite takes its write lock at ``BEGIN IMMEDIATE`` and claims by a
-   conditional UPDATE. A sender that dies loses its rows when the lease ends.
-3. **Build** the batch's emails in a row (stable Message-ID: a retry carries
-   the same one), **send** them in groups of ``mark_every`` (default 10) and
-   **mark** each group, guarded by the claim id, while looking at the next
-   rows again, so a ticket cancelled meanwhile is not sent. With an SMTP
-   sender the outbox does this while the server works on an email (after its
-   data went out, before its reply is read). A sender killed between sending
-   and marking leaves at most ``mark_every`` rows in flight, one more with an
-   SMTP sender (after the lease they go out again, with the same Message-ID).
-   On PostgreSQL with psycopg a group's marks are one statement on a second
-   connection, which the server runs while the next email goes out, so one
-   more again may be in flight (:mod:`csat.delivery.pipeline`).
+   SQLite takes its write lock at ``BEGIN IMMEDIATE``, and the lease's
+   UPDATE is guarded by the rows being free. A sender that dies loses its
+   rows when the lease ends.
+3. **Build** each email just before it goes out (stable Message-ID: a retry
+   carries the same one), **send** it, and every ``mark_every`` (default 10)
+   emails **mark** them, guarded by the claim id, while looking again at the
+   next rows, so that a ticket cancelled meanwhile is not sent. A sender
+   killed between sending and marking leaves at most ``mark_every`` rows in
+   flight; after the lease they go out again, with the same Message-ID.
 
 Transient failures are retried with exponential backoff and full jitter
 (capped at :attr:`RetryPolicy.cap`); after :attr:`RetryPolicy.give_up` of
@@ -33,10 +29,9 @@ import secrets
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -45,32 +40,28 @@ from ..clock import Clock
 from ..config import Settings
 from ..db import execute_update
 from ..errors import DatabaseError, DeliveryError, SenderConfigurationError
-from ..models import Invitation, metadata
-from .envelope import OutgoingEmail
+from ..models import Invitation
 from .message import MessageBuilder
 from .outcomes import failure_values, sent_values
-from .pipeline import Connect, Pipeline
 from .queries import (
-    COLUMNS,
     Claimed,
-    claim_rows,
     claimed,
     due_invitations,
     due_reminders,
+    due_rows,
     expire_statements,
-    free,
-    group_marks,
+    lease,
     release,
     write_marks,
 )
 from .report import SendReport
 from .retry import RetryPolicy
-from .senders import Meanwhile, OverlappingSender, Sender, SenderUnavailableError, overlapping
+from .senders import Sender, SenderUnavailableError
 
 Transaction = Callable[[], AbstractContextManager[Session]]
 T = TypeVar("T")
 Progress = Callable[[int], None]
-_INVITATIONS = metadata.tables[Invitation.__tablename__]
+Marks = list[tuple[int, dict[str, Any]]]
 
 
 class Outbox:
@@ -88,7 +79,6 @@ class Outbox:
         lease: timedelta = timedelta(minutes=10),
         batch_size: int = 100,
         mark_every: int = 10,
-        connect: Connect | None = None,
     ) -> None:
         self.transaction = transaction
         self.settings = settings
@@ -99,12 +89,6 @@ class Outbox:
         self.lease = lease
         self.batch_size = batch_size
         self.mark_every = max(1, mark_every)
-        #: An autocommit connection on PostgreSQL with psycopg: the marks then go
-        #: through a :class:`~csat.delivery.pipeline.Pipeline`, one round trip each.
-        self.connect = connect
-        self._pipeline: Pipeline | None = None
-        #: The run's sender if it takes ``meanwhile`` (see :meth:`_send_batch`).
-        self._overlapping: OverlappingSender | None = None
 
     # -- queries ---------------------------------------------------------------
 
@@ -134,41 +118,14 @@ class Outbox:
     def claim(self, now: datetime, limit: int, *, reminders: bool) -> tuple[str, list[Claimed]]:
         """Lease up to ``limit`` due rows to a new claim id; returns it and the rows."""
         claim_id = secrets.token_hex(16)
-        params = {"b_now": now, "b_until": now + self.lease, "b_claim": claim_id}
-
-        def returning(connection: Connection) -> list[Claimed]:  # one UPDATE … RETURNING
-            rows = claim_rows(connection, reminders, limit, params)
-            fps = {r.survey_version for r in rows}
-            surveys = {fp: self.catalog.version(connection, fp) for fp in fps}
-            return [claimed(r, surveys, reminders) for r in rows]
-
-        pipeline = self._pipeline
-        if pipeline is not None:
-            return claim_id, self._again(lambda: pipeline.run(returning))
-        condition = due_reminders(now) if reminders else due_invitations(now)
-        order = Invitation.reminder_due_at if reminders else Invitation.due_at
-        # Index order only (no tie-break column): the database stops after `limit` rows.
-        query = select(*COLUMNS).where(condition).order_by(order).limit(limit)
 
         def work(session: Session) -> list[Claimed]:
-            if session.get_bind().dialect.update_returning:  # not MariaDB
-                return returning(session.connection())
-            rows = session.execute(query.with_for_update(skip_locked=True)).all()
+            rows = session.execute(due_rows(now, limit, reminders=reminders)).all()
             if not rows:
                 return []
-            session.execute(
-                update(Invitation)
-                .where(Invitation.id.in_([r.id for r in rows]), free(now))
-                .values(
-                    claim_id=claim_id,
-                    claimed_until=now + self.lease,
-                    attempts=Invitation.attempts + 1,
-                )
-                .execution_options(synchronize_session=False)
-            )
-            surveys = {
-                fp: self.catalog.version(session, fp) for fp in {r.survey_version for r in rows}
-            }
+            session.execute(lease([r.id for r in rows], now, claim_id, now + self.lease))
+            versions = {r.survey_version for r in rows}
+            surveys = {fp: self.catalog.version(session, fp) for fp in versions}
             return [claimed(r, surveys, reminders) for r in rows]
 
         return claim_id, self._run(work)
@@ -178,68 +135,25 @@ class Outbox:
         deadlock or lock timeout: the database rolled it back, and every piece of
         work here is guarded so that running it again is safe (MariaDB picks
         such victims among concurrent senders)."""
-
-        def transaction() -> T:
-            with self.transaction() as session:
-                return work(session)
-
-        return self._again(transaction)
-
-    @staticmethod
-    def _again(transaction: Callable[[], T], first: Callable[[], T] | None = None) -> T:
-        """Call ``first`` (or ``transaction``), then ``transaction`` again after a
-        deadlock or lock timeout, three times at most (see :meth:`_run`)."""
         for attempt in range(1, 4):
             try:
-                return (first if first is not None and attempt == 1 else transaction)()
+                with self.transaction() as session:
+                    return work(session)
             except (OperationalError, DatabaseError) as e:
                 if attempt == 3 or not _retryable(e):
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _flush(
-        self,
-        claim_id: str,
-        marks: list[tuple[int, dict[str, Any]]],
-        upcoming: list[Claimed],
-        reminders: bool,
-    ) -> Callable[[], set[int]]:
-        """Write the outcomes so far, each guarded by the claim, in one transaction.
-
-        Also looks again at the ``upcoming`` rows: those cancelled (or, for a
-        reminder, answered) since the claim are released, and their ids are
-        what the function returned gives. On PostgreSQL with psycopg the
-        transaction is sent now and its result read by that function, so that
-        the server writes while the next email goes out.
-        """
-        groups = group_marks(claim_id, marks, reminders)
+        self, claim_id: str, marks: Marks, upcoming: list[Claimed], reminders: bool
+    ) -> set[int]:
+        """Write the outcomes so far and look again at the ``upcoming`` rows, in one
+        transaction; returns the ids of those not to send any more (see
+        :func:`~csat.delivery.queries.write_marks`)."""
         ids = [item.envelope.invitation_id for item in upcoming]
+        written = list(marks)
         marks.clear()
-        pipeline = self._pipeline
-        if pipeline is None:
-            skip = self._run(lambda session: write_marks(session, claim_id, groups, ids, reminders))
-            return lambda: skip
-
-        def again() -> set[int]:
-            return pipeline.mark(groups, claim_id=claim_id, upcoming=ids, reminders=reminders)
-
-        try:
-            started = pipeline.begin_flush(groups, claim_id=claim_id, upcoming=ids,
-                                           reminders=reminders)  # fmt: skip
-        except (OperationalError, DatabaseError) as e:
-            if not _retryable(e):
-                raise
-            started = False
-        if started:
-            return lambda: self._again(again, first=pipeline.end_flush)
-        skip = self._again(again)
-        return lambda: skip
-
-    def _release(self, claim_id: str, batch: list[Claimed], unattempted: list[int]) -> None:
-        """End the claim on whatever of ``batch`` is still held (e.g. cancelled
-        while being sent); ``unattempted`` rows get their attempt back."""
-        ids = [item.envelope.invitation_id for item in batch]
-        self._run(lambda session: release(session, claim_id, ids, unattempted))
+        return self._run(lambda session: write_marks(session, claim_id, written, ids, reminders))
 
     # -- the run ---------------------------------------------------------------
 
@@ -253,20 +167,6 @@ class Outbox:
         """
         report = SendReport(expired=self.expire(self.clock()))
         budget = limit if limit is not None else -1
-        if self.connect is not None:
-            self._pipeline = Pipeline(self.connect)
-        self._overlapping = overlapping(sender)
-        try:
-            return self._drain(sender, budget, report, progress)
-        finally:
-            self._overlapping = None
-            pipeline, self._pipeline = self._pipeline, None
-            if pipeline is not None:
-                pipeline.close()
-
-    def _drain(
-        self, sender: Sender, budget: int, report: SendReport, progress: Progress | None
-    ) -> SendReport:
         with sender:
             for reminders in (False, True):
                 while budget != 0:
@@ -288,40 +188,21 @@ class Outbox:
         report: SendReport,
         progress: Progress | None,
     ) -> int:
-        """Send one claimed batch; returns how many rows were dealt with.
-
-        ``between`` (reading the last flush, starting the next) does not need an
-        email's outcome: an :class:`~csat.delivery.senders.OverlappingSender`
-        calls it while the server works on the email, other senders after it.
-        The flush after row ``i`` holds the marks up to ``i - 1`` (``i`` with
-        other senders) and looks again at the rows from ``i + 2`` on."""
+        """Send one claimed batch; returns how many rows were dealt with."""
         reminders = batch[0].envelope.reminder
-        marks: list[tuple[int, dict[str, Any]]] = []
+        marks: Marks = []
         deadline = self.clock() + self.lease * 0.8
         skip: set[int] = set()
-        looked_at: Callable[[], set[int]] | None = None  # the flush's result, once read
         done = 0
-
-        def between(index: int) -> None:
-            nonlocal skip, looked_at
-            if looked_at is not None:
-                read, looked_at = looked_at, None  # read once, even if it fails
-                skip = read()
-            upcoming = batch[index + 2 : index + 2 + self.mark_every]
-            if (index + 1) % self.mark_every == 0 and upcoming and marks:
-                looked_at = self._flush(claim_id, marks, upcoming, reminders)
-
         try:
-            emails = self._build(batch)
             for index, item in enumerate(batch):
                 now = self.clock()
                 if now >= deadline:
                     return done  # the lease ends soon: leave the rest to a later run
-                meanwhile = Meanwhile(partial(between, index))
-                if item.envelope.invitation_id not in skip:
+                invitation_id = item.envelope.invitation_id
+                if invitation_id not in skip:
                     try:
-                        outcome = self._send_one(sender, item, emails[index], now, report,
-                                                 meanwhile)  # fmt: skip
+                        marks.append((invitation_id, self._send_one(sender, item, now, report)))
                     except SenderUnavailableError as e:
                         # Every row left would fail the same way: all retry later.
                         for rest in batch[index:]:
@@ -332,57 +213,39 @@ class Outbox:
                         if progress is not None:
                             progress(len(batch) - done)
                         done = len(batch)
-                        meanwhile.check()
                         return done
-                    marks.append((item.envelope.invitation_id, outcome))
                 done += 1
-                meanwhile()
-                meanwhile.check()
                 if progress is not None:
                     progress(1)
+                upcoming = batch[index + 1 : index + 1 + self.mark_every]
+                if len(marks) >= self.mark_every and upcoming:
+                    skip |= self._flush(claim_id, marks, upcoming, reminders)
         finally:
-            if looked_at is not None:  # the run stopped early: still write the marks
-                looked_at()
-            unattempted = [item.envelope.invitation_id for item in batch[done:]]
-            self._finish(claim_id, marks, batch, unattempted, reminders)
+            self._finish(claim_id, marks, batch, done, reminders)
         return done
 
     def _finish(
-        self,
-        claim_id: str,
-        marks: list[tuple[int, dict[str, Any]]],
-        batch: list[Claimed],
-        unattempted: list[int],
-        reminders: bool,
+        self, claim_id: str, marks: Marks, batch: list[Claimed], done: int, reminders: bool
     ) -> None:
-        """Write the last marks of ``batch`` and end its claim (see :meth:`_release`)."""
-        pipeline = self._pipeline
-        if pipeline is None:
-            self._flush(claim_id, marks, [], reminders)
-            self._release(claim_id, batch, unattempted)
-            return
-        groups = group_marks(claim_id, marks, reminders)
+        """Write the last marks of ``batch`` and end its claim on every row still
+        held; the rows from ``done`` on were not attempted and get their attempt back."""
         ids = [item.envelope.invitation_id for item in batch]
-        self._again(
-            lambda: pipeline.mark(groups, claim_id=claim_id, release=ids, unattempted=unattempted)
-        )
+        unattempted = ids[done:]
+
+        def work(session: Session) -> None:
+            write_marks(session, claim_id, marks, [], reminders)
+            release(session, claim_id, ids, unattempted)
+
+        self._run(work)
         marks.clear()
 
-    def _build(self, batch: list[Claimed]) -> list[OutgoingEmail]:
-        """The emails of ``batch``, dated now, built in a row so the builder stays in
-        the CPU's caches (0.08-0.09 ms per email, 0.20-0.27 ms one before each send)."""
-        now = self.clock()
-        prepare = self.builder.prepare
-        return [prepare(item.envelope, item.survey, now) for item in batch]
-
-    def _send_one(self, sender: Sender, item: Claimed, email: OutgoingEmail, now: datetime,
-                  report: SendReport, meanwhile: Meanwhile) -> dict[str, Any]:  # fmt: skip
-        """Send one message; the values to store for its row."""
+    def _send_one(
+        self, sender: Sender, item: Claimed, now: datetime, report: SendReport
+    ) -> dict[str, Any]:
+        """Build and send one email; the values to store for its row."""
+        email = self.builder.prepare(item.envelope, item.survey, now)
         try:
-            if self._overlapping is not None:
-                self._overlapping.send(email, meanwhile)
-            else:
-                sender.send(email)
+            sender.send(email)
         except (SenderConfigurationError, SenderUnavailableError):
             raise
         except DeliveryError as e:
@@ -396,5 +259,5 @@ class Outbox:
 
 def _retryable(error: OperationalError | DatabaseError) -> bool:
     """Whether ``error`` is a deadlock or lock timeout (the transaction was rolled back)."""
-    return isinstance(error if isinstance(error, OperationalError) else error.__cause__,
-                      OperationalError)  # fmt: skip
+    cause = error if isinstance(error, OperationalError) else error.__cause__
+    return isinstance(cause, OperationalError)

@@ -17,7 +17,6 @@ has raw UTF-8 headers (RFC 6532) and goes out only with SMTPUTF8 (RFC 6531).
 from __future__ import annotations
 
 import contextlib
-import inspect
 import os
 import smtplib
 import ssl
@@ -25,7 +24,7 @@ from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol, Self, cast
+from typing import Protocol, Self
 
 from ..config import Settings
 from ..errors import (
@@ -36,20 +35,13 @@ from ..errors import (
 )
 from .envelope import OutgoingEmail
 
-if TYPE_CHECKING:
-    from _typeshed import ReadableBuffer
-
 
 class SenderUnavailableError(TransientDeliveryError):
     """The server cannot be reached at all: the rest of the run would fail the same way."""
 
 
 class Sender(Protocol):
-    """What the outbox needs of a sender.
-
-    A sender whose ``send`` also takes ``meanwhile`` (:class:`OverlappingSender`)
-    lets the outbox do its bookkeeping while the server works on the message.
-    """
+    """What the outbox needs of a sender: a context manager around one run, and ``send``."""
 
     def __enter__(self) -> Self: ...
 
@@ -62,50 +54,6 @@ class Sender(Protocol):
 
     def send(self, email: OutgoingEmail) -> None:
         """Deliver ``email`` or raise a :class:`~csat.errors.DeliveryError`."""
-
-
-class OverlappingSender(Sender, Protocol):
-    """A sender that can call back while it waits for the server (:class:`SMTPSender`)."""
-
-    def send(self, email: OutgoingEmail, meanwhile: Callable[[], None] | None = None) -> None:
-        """Deliver ``email`` as :meth:`Sender.send` does, calling ``meanwhile`` (at
-        most once, and never if the message did not go out) after the message
-        went out and before waiting for the server's answer. ``meanwhile`` must
-        not raise: the answer is still to be read."""
-
-
-class Meanwhile:
-    """``work`` as an :class:`OverlappingSender`'s ``meanwhile``: it runs at most
-    once (call it again after ``send`` in case the sender did not) and keeps an
-    error for :meth:`check` instead of raising it into the sender."""
-
-    def __init__(self, work: Callable[[], None]) -> None:
-        self.work = work
-        self.ran = False
-        self.error: Exception | None = None
-
-    def __call__(self) -> None:
-        if self.ran:
-            return
-        self.ran = True
-        try:
-            self.work()
-        except Exception as e:  # raised by check(), once the server's answer is read
-            self.error = e
-
-    def check(self) -> None:
-        """Raise the error of the work, if it failed."""
-        if self.error is not None:
-            raise self.error
-
-
-def overlapping(sender: Sender) -> OverlappingSender | None:
-    """``sender`` if its ``send`` takes ``meanwhile`` (see :class:`OverlappingSender`)."""
-    try:
-        parameters = inspect.signature(sender.send).parameters
-    except (TypeError, ValueError):  # not introspectable: a plain Sender
-        return None
-    return cast(OverlappingSender, sender) if "meanwhile" in parameters else None
 
 
 class _Batch:
@@ -124,26 +72,6 @@ class _Batch:
 
     def close(self) -> None:
         """Release what the run held (nothing by default)."""
-
-
-class _Overlapping(smtplib.SMTP):
-    """:class:`smtplib.SMTP` calling :attr:`meanwhile` once a message's data went
-    out, before the server's reply to it is read (see :meth:`SMTPSender.send`)."""
-
-    meanwhile: Callable[[], None] | None = None
-
-    def send(self, s: ReadableBuffer | str) -> None:
-        """Send ``s``; after the payload of DATA, call :attr:`meanwhile` once."""
-        super().send(s)
-        # smtplib sends commands as str and only DATA's payload as bytes, which
-        # ends with the "." line (smtplib.SMTP.data since Python 3.0).
-        if self.meanwhile is not None and isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
-            meanwhile, self.meanwhile = self.meanwhile, None
-            meanwhile()
-
-
-class _OverlappingSSL(_Overlapping, smtplib.SMTP_SSL):
-    """:class:`_Overlapping` over implicit TLS."""
 
 
 def _reply(code: int, text: bytes | str) -> str:
@@ -189,7 +117,7 @@ class SMTPSender(_Batch):
         self.timeout = timeout
         self.ssl_context = ssl_context
         self.local_hostname = local_hostname
-        self._connection: _Overlapping | None = None
+        self._connection: smtplib.SMTP | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SMTPSender:
@@ -209,17 +137,17 @@ class SMTPSender(_Batch):
     def _context(self) -> ssl.SSLContext:
         return self.ssl_context if self.ssl_context is not None else ssl.create_default_context()
 
-    def _connect(self) -> _Overlapping:
+    def _connect(self) -> smtplib.SMTP:
         where = f"{self.host}:{self.port}"
-        connection: _Overlapping
+        connection: smtplib.SMTP
         try:
             if self.security == "ssl":
-                connection = _OverlappingSSL(
+                connection = smtplib.SMTP_SSL(
                     self.host, self.port, local_hostname=self.local_hostname,
                     timeout=self.timeout, context=self._context(),
                 )  # fmt: skip
             else:
-                connection = _Overlapping(
+                connection = smtplib.SMTP(
                     self.host, self.port, local_hostname=self.local_hostname, timeout=self.timeout
                 )
         except ssl.SSLCertVerificationError as e:
@@ -249,16 +177,8 @@ class SMTPSender(_Batch):
             raise SenderUnavailableError(f"{where}: {e or type(e).__name__}") from e
         return connection
 
-    def send(self, email: OutgoingEmail, meanwhile: Callable[[], None] | None = None) -> None:
+    def send(self, email: OutgoingEmail) -> None:
         """Send over the open connection (connecting first if needed).
-
-        ``meanwhile`` is called once the message's data went out, while the
-        server works on it and before its reply is read (see
-        :class:`OverlappingSender`): the outbox writes its marks then. In
-        paired runs of ``python -m bench.send --db postgresql --rows 5000
-        --reply-delay 2``, csat's own time per email was 0.16-0.25 ms with this
-        sender and 0.27-0.39 ms with a subclass whose ``send`` takes no
-        ``meanwhile`` (the work then follows each reply).
 
         A message with a non-ASCII address (:attr:`OutgoingEmail.smtputf8`) is
         sent with the ``SMTPUTF8`` option (RFC 6531) if the server offers it,
@@ -268,27 +188,29 @@ class SMTPSender(_Batch):
         if self._connection is None:
             self._connection = self._connect()
         connection = self._connection
-        connection.meanwhile = meanwhile
         try:
             options = self._mail_options(connection, email)
             refused = connection.sendmail(email.sender, [email.recipient], email.data, options)
         except smtplib.SMTPRecipientsRefused as e:
             code, text = next(iter(e.recipients.values()))
-            raise _error_for_reply(code, text, "RCPT") from e
+            raise self._reply_error(code, text, "RCPT") from e
         except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as e:
             stage = "MAIL" if isinstance(e, smtplib.SMTPSenderRefused) else "DATA"
-            raise _error_for_reply(e.smtp_code, e.smtp_error, stage) from e
+            raise self._reply_error(e.smtp_code, e.smtp_error, stage) from e
         except (OSError, smtplib.SMTPException) as e:
             # Dropped connection, timeout, protocol error: the state is unknown.
             self._drop()
             raise TransientDeliveryError(f"{type(e).__name__}: {e}".rstrip(": ")) from e
-        finally:
-            if connection.sock is None:  # closed by smtplib, e.g. after a 421 reply
-                self._connection = None
-            connection.meanwhile = None  # not called if no message data went out
         if refused:  # only one recipient: it was refused
             code, text = next(iter(refused.values()))
             raise _error_for_reply(code, text, "RCPT")
+
+    def _reply_error(self, code: int, text: bytes | str, stage: str) -> DeliveryError:
+        """The error for a refusing reply; after 421 (RFC 5321: the server is closing
+        the connection) the next message connects anew."""
+        if code == 421:
+            self._drop()
+        return _error_for_reply(code, text, stage)
 
     def _mail_options(self, connection: smtplib.SMTP, email: OutgoingEmail) -> tuple[str, ...]:
         """``("SMTPUTF8",)`` for a message that needs it, else nothing.
