@@ -8,22 +8,19 @@ when there are few, are read once per batch). The rules are
 :func:`csat.rules.decide`, exactly as for ``invite``. The decided rows are
 inserted with one executemany per :data:`INSERT_SIZE` rows, in the caller's
 order (and before a ticket met twice, or a stored one decided again, goes the
-one-at-a-time way of ``invite``).
-
-The new rows' ids are known without reading them back: PostgreSQL hands out
-its sequence's next values, and SQLite continues after the largest id (the
-write transaction holds the database's write lock since ``BEGIN IMMEDIATE``,
-so no one else can insert meanwhile). Other databases (MariaDB) read the ids
-back by (survey, ticket) after the insert.
+one-at-a-time way of ``invite``). Where the database returns an INSERT's
+rows, the insert returns each new row's id with its (survey, ticket) key
+(SQLAlchemy's "insertmanyvalues", a few statements of many rows each);
+elsewhere the ids are read back by that key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
-from sqlalchemy import String, any_, func, insert, literal, select, text
+from sqlalchemy import String, any_, insert, literal, select, text
 from sqlalchemy.orm import Session
 
 from . import invites
@@ -42,12 +39,7 @@ _EXISTING = (
 #: (survey, ticket) index growing at its end, which halves SQLite's insert time.
 #: Look-ups go by CHUNK_SIZE rows.
 INSERT_SIZE = 100_000
-#: Up to this many opt-outs are read once per batch instead of per chunk.
-ALL_OPT_OUTS = 20_000
 _COOLDOWN_STATUSES = frozenset(status.value for status in COOLDOWN_STATUSES)
-_PG_IDS = text(
-    "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)"
-)
 
 
 #: After adding this many invitations in one call on PostgreSQL, ``invite_many``
@@ -97,19 +89,6 @@ class _Batch:
         self.seen: set[tuple[str, str]] = set()
         #: Decided rows not inserted yet (inserted every INSERT_SIZE rows).
         self.new: list[tuple[invites._Prepared, Reason]] = []
-        self._all_opt_outs: frozenset[str] | Literal[False] | None = None
-
-    def opted_out(self, customers: set[str]) -> set[str]:
-        """Which of ``customers`` opted out (all opt-outs read once when there are few)."""
-        if self._all_opt_outs is None:
-            count = self.session.scalar(select(func.count()).select_from(OptOut))
-            if count is not None and count <= ALL_OPT_OUTS:
-                self._all_opt_outs = frozenset(self.session.scalars(select(OptOut.customer_hash)))
-            else:
-                self._all_opt_outs = False
-        if self._all_opt_outs is False:
-            return _opted_out(self.session, customers)
-        return customers & self._all_opt_outs
 
     def insert(self) -> None:
         """Insert the rows decided so far."""
@@ -123,7 +102,7 @@ def _invite_chunk(batch: _Batch, chunk: Sequence[invites._Prepared]) -> None:
     inviter, session, now, claimed = batch.inviter, batch.session, batch.now, batch.claimed
     existing = _existing(session, chunk)
     customers = {p.customer for p in chunk if p.customer is not None}
-    opted_out = batch.opted_out(customers)
+    opted_out = _opted_out(session, customers)
     cooldown = inviter.settings.cooldown
     if cooldown > timedelta(0):
         _load_cooldowns(inviter, session, chunk, customers, claimed)
@@ -178,13 +157,7 @@ def _insert(
         values, token = inviter.row_values(p, reason, now, nonce)
         rows.append(values)
         tokens.append(token)
-    ids = _next_ids(session, len(rows))
-    if ids is not None:
-        for values, id_ in zip(rows, ids, strict=True):
-            values["id"] = id_
-    session.execute(insert(_TABLE), rows)
-    if ids is None:
-        ids = _read_ids(session, rows)
+    ids = _insert_rows(session, rows)
     for (p, reason), token, id_ in zip(new, tokens, ids, strict=True):
         results[p.index] = inviter.make_result(
             id_, p.request.ticket_id, p.survey_key, reason, status_for(reason), p.due_at, token,
@@ -192,31 +165,19 @@ def _insert(
         )  # fmt: skip
 
 
-def _next_ids(session: Session, count: int) -> list[int] | None:
-    """Ids for ``count`` new rows, reserved before the insert; ``None`` where not possible."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        reserved = list(session.scalars(_PG_IDS, {"table": _TABLE.name, "count": count}))
-        if None in reserved:  # no sequence behind the id column: read them back
-            return None
-        return sorted(int(id_) for id_ in reserved)
-    if dialect == "sqlite":
-        # Safe only under the write lock that csat's write transactions take at BEGIN.
-        top = session.scalar(select(func.max(Invitation.id)))
-        first = (top or 0) + 1
-        return list(range(first, first + count))
-    return None
-
-
-def _read_ids(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """Ids of just-inserted rows, in the order of ``rows`` (by survey key and ticket)."""
+def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` with the driver's executemany; their new ids, in the order of
+    ``rows``, read back by (survey, ticket) a chunk at a time."""
+    session.execute(insert(_TABLE), rows)
     ids: dict[tuple[str, str], int] = {}
     for key in {row["survey_key"] for row in rows}:
         tickets = [row["ticket_id"] for row in rows if row["survey_key"] == key]
-        query = select(Invitation.ticket_id, Invitation.id).where(
-            Invitation.survey_key == key, _among(session, Invitation.ticket_id, tickets)
-        )
-        ids.update(((key, ticket), id_) for ticket, id_ in session.execute(query))
+        for start in range(0, len(tickets), invites.CHUNK_SIZE):
+            chunk = tickets[start : start + invites.CHUNK_SIZE]
+            query = select(Invitation.ticket_id, Invitation.id).where(
+                Invitation.survey_key == key, _among(session, Invitation.ticket_id, chunk)
+            )
+            ids.update(((key, ticket), id_) for ticket, id_ in session.execute(query))
     return [ids[(row["survey_key"], row["ticket_id"])] for row in rows]
 
 

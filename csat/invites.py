@@ -38,9 +38,6 @@ from .tokens import customer_hash, derive_token, new_nonce, sample_fraction, tok
 
 CHANNELS = ("ticket", "phone", "chat")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-#: Strings that passed :func:`_text` (all its limits are the same for every field);
-#: a bounded set of immutable values, so remembering them is safe.
-_VALID_NAMES: set[str] = set()
 #: Rows per look-up or insert statement in ``invite_many``.
 CHUNK_SIZE = 900
 
@@ -112,21 +109,15 @@ class PrepareMemo:
         return survey
 
 
-def _text(
-    value: object, field: str, *, optional: bool = False, limit: int = 255, remember: bool = True
-) -> str | None:
+def _text(value: object, field: str, *, optional: bool = False, limit: int = 255) -> str | None:
     if value is None and optional:
         return None
-    if isinstance(value, str) and value in _VALID_NAMES:  # names repeat in every import
-        return value
     if not isinstance(value, str) or not value.strip():
         raise InvalidInputError(field, "must be a non-empty string")
     if len(value) > limit:
         raise InvalidInputError(field, f"must be at most {limit} characters")
     if _CONTROL.search(value):
         raise InvalidInputError(field, "must not contain control characters")
-    if remember and len(_VALID_NAMES) < 4096:  # not ticket ids: they never repeat
-        _VALID_NAMES.add(value)
     return value
 
 
@@ -148,10 +139,10 @@ class Inviter:
         """Validate one request; an invalid address is a rule outcome, not an error.
 
         ``memo`` (``invite_many``) remembers what repeats within one batch: the
-        names already validated, the surveys, and each address's checks and hash.
+        surveys, and each address's checks and hash.
         """
         try:
-            _text(request.ticket_id, "ticket_id", remember=False)
+            _text(request.ticket_id, "ticket_id")
             _text(request.agent, "agent")
             _text(request.team, "team")
             _text(request.category, "category", optional=True)

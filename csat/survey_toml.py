@@ -47,7 +47,6 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from functools import cache
 from importlib.resources import files
 
 from csat.errors import SurveyDefinitionError, UnknownSurveyError
@@ -104,16 +103,13 @@ def stock_survey(key: str) -> Survey:
     return _load_stock(key)
 
 
-@cache
 def stock_survey_keys() -> tuple[str, ...]:
     """Keys of the stock surveys shipped in ``csat.surveys``, sorted."""
     names = (entry.name for entry in files(_STOCK_PACKAGE).iterdir() if entry.is_file())
     return tuple(sorted(name[: -len(".toml")] for name in names if name.endswith(".toml")))
 
 
-@cache
 def _load_stock(key: str) -> Survey:
-    # Surveys are immutable, so every caller can share one parsed instance.
     source = f"{_STOCK_PACKAGE}/{key}.toml"
     survey = loads_survey(
         files(_STOCK_PACKAGE).joinpath(f"{key}.toml").read_text("utf-8"), source=source

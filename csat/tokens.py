@@ -14,7 +14,6 @@ import hashlib
 import hmac
 import re
 import secrets
-from functools import lru_cache
 
 NONCE_BYTES = 16
 TOKEN_BYTES = 18
@@ -26,16 +25,8 @@ _SAMPLE_CONTEXT = b"csat-sample\x00"
 _TOKEN_SHAPE = re.compile(rf"[A-Za-z0-9_-]{{{TOKEN_LENGTH}}}")
 
 
-@lru_cache(maxsize=8)
-def _keyed(secret: bytes) -> hmac.HMAC:
-    # The key schedule is done once per secret; each MAC starts from a copy.
-    return hmac.new(secret, digestmod=hashlib.sha256)
-
-
 def _mac(secret: bytes, message: bytes) -> bytes:
-    mac = _keyed(secret).copy()
-    mac.update(message)
-    return mac.digest()
+    return hmac.digest(secret, message, hashlib.sha256)
 
 
 def new_nonce() -> str:

@@ -262,8 +262,8 @@ def test_quick_shares_wording_with_post_ticket() -> None:
         assert question == full.question(question.key)
 
 
-def test_stock_surveys_are_cached_and_distinct() -> None:
-    assert stock_survey("quick") is stock_survey("quick")
+def test_stock_surveys_load_the_same_each_time_and_are_distinct() -> None:
+    assert stock_survey("quick") == stock_survey("quick")
     assert stock_survey("quick").fingerprint != stock_survey("post_ticket").fingerprint
 
 
