@@ -17,6 +17,7 @@ $(STAMP): setup.cfg pyproject.toml
 lint: $(STAMP)
 	$(BIN)/ruff check csat tests bench examples
 	$(BIN)/ruff format --check csat tests bench examples
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict csat
@@ -61,9 +62,9 @@ serve: $(STAMP)
 # Re-extract the pages' strings, merge them into the catalogs, compile the .mo files.
 translations: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 --no-location \
-		--project csat -o csat/translations/csat.pot .
-	$(BIN)/pybabel update -D csat -i csat/translations/csat.pot -d csat/translations --width 100
-	$(BIN)/pybabel compile -D csat -d csat/translations --statistics
+		--project csat -o csat/web/translations/csat.pot .
+	$(BIN)/pybabel update -D csat -i csat/web/translations/csat.pot -d csat/web/translations --width 100
+	$(BIN)/pybabel compile -D csat -d csat/web/translations --statistics
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

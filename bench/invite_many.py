@@ -39,10 +39,11 @@ from bench.common import (
     throwaway_postgresql,
     timed,
 )
-from csat.addresses import normalize_address
-from csat.db import create_csat_engine
 from csat.errors import InvalidAddressError
-from csat.models import Invitation, SurveyVersion, metadata
+from csat.invitations import CHANNELS
+from csat.invitations.addresses import normalize_address
+from csat.storage.engine import create_csat_engine
+from csat.storage.models import Invitation, SurveyVersion, metadata
 from csat.tokens import customer_hash, derive_token, token_hash
 
 TARGET = 0.5
@@ -111,7 +112,7 @@ def make_workload(rows: int, seed: int = SEED) -> Workload:
                 email=email.capitalize() if rng.random() < 0.1 else email,
                 agent=rng.choice(AGENTS),
                 team=rng.choice(TEAMS),
-                channel=rng.choice(csat.CHANNELS),
+                channel=rng.choice(CHANNELS),
                 resolved_at=NOW - timedelta(seconds=rng.randrange(SPREAD_SECONDS)),
                 category=rng.choice(CATEGORIES),
                 locale=rng.choice(LOCALES),

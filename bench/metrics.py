@@ -40,8 +40,8 @@ from bench.common import (
     throwaway_postgresql,
 )
 from csat import metrics
-from csat.db import create_csat_engine
-from csat.models import SurveyVersion, metadata
+from csat.storage.engine import create_csat_engine
+from csat.storage.models import SurveyVersion, metadata
 
 MONTH = date(2026, 10, 1)
 FIRST = datetime(2025, 11, 1)  # naive UTC, as stored

@@ -46,10 +46,10 @@ from bench.common import (
     timed,
 )
 from bench.smtp_sink import arrived, running_sink
-from csat.db import create_csat_engine
 from csat.delivery import MessageBuilder, SendReport, SMTPSender
 from csat.delivery.message import Envelope, OutgoingEmail
-from csat.models import Invitation, metadata
+from csat.storage.engine import create_csat_engine
+from csat.storage.models import Invitation, metadata
 
 TARGET = 0.7
 SECRET = "bench-secret-key-0123456789abcdef"

@@ -44,8 +44,8 @@ from sqlalchemy import text
 
 from bench.common import ROOT, ServerUnavailableError, bench, note, skipped, throwaway_postgresql
 from csat import InviteRequest, SurveyService
-from csat.db import create_csat_engine
-from csat.migrate import upgrade
+from csat.storage.engine import create_csat_engine
+from csat.storage.migrate import upgrade
 
 SECRET = "bench-secret-key-0123456789abcdef"
 NOW = datetime.now(UTC)

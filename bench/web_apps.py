@@ -20,7 +20,7 @@ import os
 from flask import Flask, abort, request
 from sqlalchemy import text
 
-from csat.db import WRITE_OPTION, create_csat_engine
+from csat.storage.engine import WRITE_OPTION, create_csat_engine
 
 CLAIM = text("UPDATE bench_token SET claimed = 1 WHERE token_hash = :h AND claimed = 0")
 INSERT = text("INSERT INTO bench_answer (token_hash, answer) VALUES (:h, :a)")
@@ -28,7 +28,7 @@ INSERT = text("INSERT INTO bench_answer (token_hash, answer) VALUES (:h, :a)")
 
 def csat_app() -> Flask:
     """csat's pages, configured from the environment."""
-    from csat.app import create_app
+    from csat.web import create_app
 
     return create_app()
 

@@ -19,7 +19,7 @@ from .errors import ConfigurationError
 #: Every config key with its default. Durations are in the unit the name says.
 DEFAULTS: Mapping[str, Any] = {
     # Where the data lives (SQLAlchemy URL). Embedded default: SQLite file.
-    "CSAT_DATABASE_URL": "sqlite:///csat.db",
+    "CSAT_DATABASE_URL": "sqlite:///csat.storage.engine",
     # Secret for survey tokens and keyed hashes of opted-out addresses.
     # Required; never stored in the database. Changing it breaks old links.
     "CSAT_SECRET_KEY": None,
@@ -46,7 +46,7 @@ DEFAULTS: Mapping[str, Any] = {
     "CSAT_DEFAULT_SURVEY": "post_ticket",
     # Locale used when an invitation names none (and for unknown locales).
     "CSAT_DEFAULT_LOCALE": "en",
-    # -- Flask extension (csat.ext) ------------------------------------------------
+    # -- Flask extension (csat.web) -------------------------------------------------
     # Where the blueprint's pages are mounted (the path of CSAT_BASE_URL).
     "CSAT_URL_PREFIX": "/survey",
     # Layout every csat page extends; point it at the host's own block-based

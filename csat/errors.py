@@ -2,16 +2,14 @@
 
 Every error carries the context needed to act on it as attributes, and
 errors raised while handling another one are chained (``raise ... from e``).
-Errors that a web request can run into also subclass the matching werkzeug
-HTTP exception, so a Flask host renders them with the right status code.
+The Flask layer maps the errors a web request can run into to HTTP answers
+(:data:`csat.web.errors.HTTP_STATUS`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from werkzeug.exceptions import Conflict, Gone, NotFound
 
 
 class CSATError(Exception):
@@ -108,40 +106,36 @@ class TokenError(CSATError):
     """Base class for survey tokens that cannot be answered."""
 
 
-class UnknownTokenError(TokenError, NotFound):
+class UnknownTokenError(TokenError):
     """The token does not belong to any answerable invitation (HTTP 404)."""
 
     def __init__(self) -> None:
-        TokenError.__init__(self, "unknown survey link")
-        NotFound.__init__(self, "This survey link is not valid.")
+        super().__init__("unknown survey link")
 
 
-class ExpiredTokenError(TokenError, Gone):
+class ExpiredTokenError(TokenError):
     """The invitation's validity period has ended (HTTP 410)."""
 
     def __init__(self) -> None:
-        TokenError.__init__(self, "survey link expired")
-        Gone.__init__(self, "This survey link has expired.")
+        super().__init__("survey link expired")
 
 
-class CancelledTokenError(TokenError, Gone):
+class CancelledTokenError(TokenError):
     """The invitation was cancelled (ticket reopened, opt-out; HTTP 410).
 
-    The message shown to a customer only says "expired": it gives no hint
+    The page shown to a customer only says "expired": it gives no hint
     about why.
     """
 
     def __init__(self) -> None:
-        TokenError.__init__(self, "survey link cancelled")
-        Gone.__init__(self, "This survey link has expired.")
+        super().__init__("survey link cancelled")
 
 
-class ResponseFinalError(CSATError, Conflict):
+class ResponseFinalError(CSATError):
     """The edit window of a stored response has closed (HTTP 409)."""
 
     def __init__(self) -> None:
-        CSATError.__init__(self, "the answers are final and can no longer be changed")
-        Conflict.__init__(self, "Your answers are final and can no longer be changed.")
+        super().__init__("the answers are final and can no longer be changed")
 
 
 class DatabaseError(CSATError):

@@ -14,10 +14,10 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
-from .addresses import normalize_address
-from .db import execute_update, insert_ignoring_duplicates
-from .models import Invitation, OptOut, Response
-from .rules import Reason, Status
+from .invitations.addresses import normalize_address
+from .invitations.rules import Reason, Status
+from .storage.engine import execute_update, insert_ignoring_duplicates
+from .storage.models import Invitation, OptOut, Response
 from .tokens import customer_hash
 
 

@@ -18,23 +18,24 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import privacy
-from .catalog import SurveyCatalog
+from .answers.record import Answers, Recorder, RecordResult, SurveyView, find_invitation
 from .clock import Clock, ensure_aware, utcnow
 from .config import Settings
-from .db import (
+from .errors import InvalidInputError
+from .invitations.batch import invite_many as invite_batch
+from .invitations.invite import Inviter, InviteRequest, InviteResult
+from .invitations.rules import Reason, Status
+from .privacy import ErasureResult
+from .storage.engine import (
     WRITE_OPTION,
     database_error,
     execute_update,
     make_sessionmaker,
     retry_after_race,
 )
-from .errors import InvalidInputError
-from .invites import Inviter, InviteRequest, InviteResult
-from .models import Event, Invitation, metadata
-from .privacy import ErasureResult
-from .responses import Answers, Recorder, RecordResult, SurveyView, find_invitation
-from .rules import Reason, Status
-from .survey import Survey
+from .storage.models import Event, Invitation, metadata
+from .survey.catalog import SurveyCatalog
+from .survey.model import Survey
 
 if TYPE_CHECKING:  # pragma: no cover - heavy imports only when used
     import random
@@ -189,7 +190,7 @@ class SurveyService:
         current = self._now(now)
         inviter = self._inviter
         with self._transaction() as session:
-            return inviter.invite_many(session, list(requests), current)
+            return invite_batch(inviter, session, list(requests), current)
 
     def cancel(self, ticket_id: str, *, survey: str | None = None) -> int:
         """Cancel a ticket's pending invitation(s), e.g. when it is reopened.

@@ -20,9 +20,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from werkzeug.wrappers import Response
 
 from csat.demo import DEMO_SECRET_KEY
-from csat.ext import CSAT, get_service
-from csat.migrate import upgrade
-from csat.signals import follow_up_needed
+from csat.storage.migrate import upgrade
+from csat.web import CSAT, get_service
+from csat.web.signals import follow_up_needed
 
 
 class Base(DeclarativeBase):

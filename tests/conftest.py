@@ -21,8 +21,8 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from csat import FixedClock, Settings, SurveyService
-from csat.db import create_csat_engine
-from csat.models import metadata
+from csat.storage.engine import create_csat_engine
+from csat.storage.models import metadata
 
 
 def run_concurrently(target: Callable[[int], T], count: int) -> list[T]:

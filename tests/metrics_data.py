@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, insert, select
 
-from csat.models import Invitation, Response, SurveyVersion
+from csat.storage.models import Invitation, Response, SurveyVersion
 
 _serial = itertools.count(1)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from csat import InvalidAddressError
-from csat.addresses import is_excluded, normalize_address
+from csat.errors import InvalidAddressError
+from csat.invitations.addresses import is_excluded, normalize_address
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from csat.app import create_app
-from csat.ext import get_service
+from csat.web import create_app, get_service
 
 from .conftest import SECRET
 

@@ -21,9 +21,9 @@ from sqlalchemy import Engine
 from werkzeug.serving import make_server
 
 from csat import FixedClock
-from csat.db import create_csat_engine
-from csat.ext import get_service
-from csat.models import metadata
+from csat.storage.engine import create_csat_engine
+from csat.storage.models import metadata
+from csat.web import get_service
 
 from .conftest import unavailable
 from .web import invite, make_app

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner, Result
 
-from csat.cli import cli
-from csat.cli_report import previous_month
+from csat.cli.main import cli
+from csat.cli.report import previous_month
 from csat.config import DEFAULTS
-from csat.db import create_csat_engine
+from csat.storage.engine import create_csat_engine
 from tests.metrics_data import Row, add_responses
 from tests.report_pdf import pdf_text
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from csat.cli_send import EXIT_FAILED
+from csat.cli.send import EXIT_FAILED
 from tests.smtp_server import PASSWORD, USER, free_port, smtp_server
 from tests.test_cli import assert_one_line_error, invitation_rows, invite_args, run
 

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from csat import FixedClock, NaiveDatetimeError
+from csat import FixedClock
 from csat.clock import ensure_aware, utcnow
+from csat.errors import NaiveDatetimeError
 
 
 def test_utcnow_is_aware() -> None:

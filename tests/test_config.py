@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from csat import DEFAULTS, ConfigurationError, Settings
+from csat import DEFAULTS, Settings
+from csat.errors import ConfigurationError
 
 
 def test_defaults_match_the_documented_table() -> None:

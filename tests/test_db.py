@@ -11,8 +11,10 @@ from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from csat import ConfigurationError, SurveyService
-from csat.db import (
+from csat import SurveyService
+from csat.delivery import CallableSender
+from csat.errors import ConfigurationError
+from csat.storage.engine import (
     WRITE_OPTION,
     create_csat_engine,
     insert_ignoring_duplicates,
@@ -20,8 +22,7 @@ from csat.db import (
     masked_url,
     normalize_url,
 )
-from csat.delivery import CallableSender
-from csat.models import OptOut
+from csat.storage.models import OptOut
 
 from .conftest import T0, run_concurrently
 

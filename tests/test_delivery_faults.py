@@ -24,7 +24,7 @@ from bench.smtp_sink import arrived as logged_message_ids
 from bench.smtp_sink import running_sink as smtp_server_process
 from csat import FixedClock, InviteRequest, Status, SurveyService
 from csat.delivery import SendReport, SMTPSender
-from csat.models import Invitation
+from csat.storage.models import Invitation
 from tests.conftest import SECRET, T0
 from tests.smtp_server import ScriptedHandler, Server, smtp_server
 

@@ -18,8 +18,8 @@ from csat import FixedClock, InviteRequest, Settings, Status, SurveyService
 from csat.delivery import CallableSender, MessageBuilder, Outbox, SMTPSender
 from csat.delivery.envelope import Envelope, OutgoingEmail
 from csat.errors import PermanentDeliveryError, SenderConfigurationError, TransientDeliveryError
-from csat.models import Invitation
-from csat.survey import Survey
+from csat.storage.models import Invitation
+from csat.survey.model import Survey
 from tests.conftest import T0
 from tests.smtp_server import smtp_server
 

@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, create_engine, func, select
 
 from csat import metrics
-from csat.cli import cli
+from csat.cli.main import cli
 from csat.demo import (
     AGENTS,
     DEFAULT_SEED,
@@ -38,9 +38,9 @@ from csat.demo import (
     run_demo,
 )
 from csat.demo.population import ZONE
-from csat.models import Event, Invitation, OptOut, Response
-from csat.signals import response_submitted
-from csat.stats import Interval
+from csat.metrics.stats import Interval
+from csat.storage.models import Event, Invitation, OptOut, Response
+from csat.web.signals import response_submitted
 
 SEED = 7
 #: Seeds of the planted-effect test: 1 to 6 in a row, not picked (the default is among them).

@@ -6,10 +6,10 @@ import random
 
 import pytest
 
-from csat.catalog import SurveyCatalog
 from csat.demo.answers import answers
 from csat.demo.comments import comment
 from csat.demo.profiles import CATEGORIES
+from csat.survey.catalog import SurveyCatalog
 
 MOODS = [(True, True), (True, False), (False, True), (False, False)]
 

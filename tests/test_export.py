@@ -1,4 +1,4 @@
-"""csat.export on every database: one row per response; CSV and JSON writers."""
+"""csat.metrics.export on every database: one row per response; CSV and JSON writers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine
 
-from csat import export
+from csat.metrics import export
 from tests.metrics_data import Row, add_responses
 
 AT = datetime(2026, 10, 8, 10, tzinfo=UTC)

@@ -8,10 +8,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import Engine
 
-from csat import FixedClock, Survey, SurveyDefinitionError
-from csat.ext import CSAT
-from csat.forms import FORM_ATTRIBUTES, check_field_names, survey_form_class
-from csat.survey_toml import stock_survey
+from csat import FixedClock, Survey
+from csat.errors import SurveyDefinitionError
+from csat.survey.files import stock_survey
+from csat.web import CSAT
+from csat.web.forms import FORM_ATTRIBUTES, check_field_names, survey_form_class
 
 from .conftest import SECRET
 

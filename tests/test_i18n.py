@@ -11,7 +11,7 @@ from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 from flask import Flask
 
-from csat.i18n import LOCALES, TRANSLATIONS, choose_locale
+from csat.web.i18n import LOCALES, TRANSLATIONS, choose_locale
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}

@@ -8,11 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine, select, text
 
-from csat import InviteRequest, SurveyService, invite_batch
-from csat.db import create_csat_engine
+from csat import InviteRequest, SurveyService
 from csat.delivery.queries import due_invitations
-from csat.migrate import upgrade
-from csat.models import Invitation
+from csat.invitations import batch as invite_batch
+from csat.storage.engine import create_csat_engine
+from csat.storage.migrate import upgrade
+from csat.storage.models import Invitation
 from tests.conftest import SECRET, T0
 
 

@@ -9,19 +9,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from csat import (
-    Decision,
-    FixedClock,
-    InvalidInputError,
-    InviteRequest,
-    NaiveDatetimeError,
-    Reason,
-    Settings,
-    Status,
-    SurveyService,
-    UnknownSurveyError,
-)
-from csat.models import Invitation, SurveyVersion
+from csat import Decision, FixedClock, InviteRequest, Reason, Settings, Status, SurveyService
+from csat.errors import InvalidInputError, NaiveDatetimeError, UnknownSurveyError
+from csat.storage.models import Invitation, SurveyVersion
 from csat.tokens import derive_token, token_hash
 
 from .conftest import SECRET, run_concurrently
@@ -351,9 +341,9 @@ def test_invite_many_validates_everything_before_writing(
 def test_invite_many_across_chunks(
     service: SurveyService, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import csat.invites
+    import csat.invitations.invite
 
-    monkeypatch.setattr(csat.invites, "CHUNK_SIZE", 7)
+    monkeypatch.setattr(csat.invitations.invite, "CHUNK_SIZE", 7)
     requests = _requests(clock, 40)
     results = service.invite_many(requests)
     assert len({r.invitation_id for r in results}) == 40
@@ -365,9 +355,9 @@ def test_invite_many_across_chunks(
 def test_invite_many_same_ticket_in_two_chunks(
     service: SurveyService, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import csat.invites
+    import csat.invitations.invite
 
-    monkeypatch.setattr(csat.invites, "CHUNK_SIZE", 3)
+    monkeypatch.setattr(csat.invitations.invite, "CHUNK_SIZE", 3)
     requests = _requests(clock, 8)
     again = replace(requests[0], resolved_at=requests[7].resolved_at - timedelta(minutes=1))
     results = service.invite_many([*requests, again])
@@ -381,9 +371,9 @@ def test_invite_many_same_ticket_in_two_chunks(
 def test_invite_many_skips_opted_out_customers(
     service: SurveyService, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import csat.invites
+    import csat.invitations.invite
 
-    monkeypatch.setattr(csat.invites, "CHUNK_SIZE", 7)  # opt-outs looked up per chunk
+    monkeypatch.setattr(csat.invitations.invite, "CHUNK_SIZE", 7)  # opt-outs looked up per chunk
     service.opt_out("C3@example.com")
     results = service.invite_many(_requests(clock, 40))
     skipped = {r.ticket_id for r in results if r.reason is Reason.OPTED_OUT}

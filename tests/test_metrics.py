@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from csat import metrics
 from csat.metrics import Share
-from csat.models import Event, Invitation, Response
+from csat.storage.models import Event, Invitation, Response
 from tests.metrics_data import Row, add_responses, add_unanswered
 
 OCT = date(2026, 10, 1)

@@ -1,4 +1,4 @@
-"""The shipped Alembic migrations create exactly the schema of ``csat.models``.
+"""The shipped Alembic migrations create exactly the schema of ``csat.storage.models``.
 
 Each test migrates its own fresh database (``csat_mig_<random>`` on the
 server of ``database_url``, a new file for SQLite): the session database of
@@ -29,10 +29,10 @@ from sqlalchemy import (
 from sqlalchemy import text as sql
 from sqlalchemy.dialects import mysql
 
-from csat import migrate
-from csat.db import create_csat_engine
 from csat.errors import DatabaseError, InvalidInputError
-from csat.models import Event, metadata
+from csat.storage import migrate
+from csat.storage.engine import create_csat_engine
+from csat.storage.models import Event, metadata
 
 CSAT_TABLES = {t.name for t in metadata.sorted_tables}
 

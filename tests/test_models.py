@@ -7,8 +7,8 @@ from datetime import datetime
 import pytest
 from sqlalchemy import Engine, inspect
 
-from csat import metadata
-from csat.models import UTCDateTime
+from csat.storage import metadata
+from csat.storage.models import UTCDateTime
 
 
 def test_every_table_is_prefixed() -> None:

@@ -31,21 +31,23 @@ REQUIRED_IN_WHEEL = (
     "csat/surveys/__init__.py",
     "csat/surveys/post_ticket.toml",
     "csat/surveys/quick.toml",
-    "csat/migrations/env.py",
-    "csat/migrations/script.py.mako",
-    "csat/migrations/versions/0001_initial.py",
-    "csat/templates/csat/base.html",
-    "csat/templates/csat/survey.html",
-    "csat/static/csat.css",
-    "csat/translations/de/LC_MESSAGES/csat.po",
-    "csat/translations/de/LC_MESSAGES/csat.mo",
+    "csat/storage/migrations/env.py",
+    "csat/storage/migrations/script.py.mako",
+    "csat/storage/migrations/versions/0001_initial.py",
+    "csat/delivery/templates/csat/email/invitation.de.html",
+    "csat/web/templates/csat/base.html",
+    "csat/web/templates/csat/survey.html",
+    "csat/web/static/csat.css",
+    "csat/web/translations/de/LC_MESSAGES/csat.po",
+    "csat/web/translations/de/LC_MESSAGES/csat.mo",
 )
 #: Everything in these repository folders must ship, wherever it lands in the wheel.
 SHIPPED_TREES = {
     "csat": ("csat", ("*.py", "*.mako", "py.typed")),
-    "csat/templates/csat": ("csat/templates/csat", ("*",)),
-    "csat/static": ("csat/static", ("*",)),
-    "csat/translations": ("csat/translations", ("*.po", "*.mo")),
+    "csat/delivery/templates": ("csat/delivery/templates", ("*",)),
+    "csat/web/templates": ("csat/web/templates", ("*",)),
+    "csat/web/static": ("csat/web/static", ("*",)),
+    "csat/web/translations": ("csat/web/translations", ("*.po", "*.mo")),
     "surveys": ("csat/surveys", ("*.toml", "*.py")),
 }
 GERMAN = {
@@ -98,7 +100,7 @@ for key in ("post_ticket", "quick"):
         "de": {q.key: q.text.get("de") for q in survey.questions},
     }
 from flask import Flask
-from csat.ext import CSAT
+from csat.web import CSAT
 app = Flask("probe")
 app.config.update(SECRET_KEY="s", CSAT_SECRET_KEY="probe-secret-0123456789",
                   CSAT_DATABASE_URL="sqlite://")

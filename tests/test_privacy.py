@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from csat import FixedClock, InvalidAddressError, Reason, SurveyService
-from csat.models import Invitation, OptOut, Response
+from csat import FixedClock, Reason, SurveyService
+from csat.errors import InvalidAddressError
+from csat.storage.models import Invitation, OptOut, Response
 
 
 def _answered(service: SurveyService, ticket: str, email: str, comment: str) -> int:

@@ -12,8 +12,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from csat.errors import ConfigurationError
-from csat.models import Event
 from csat.report import render_report
+from csat.storage.models import Event
 from tests.metrics_data import Row, add_responses, add_unanswered
 from tests.report_pdf import pdf_text, render_pages
 

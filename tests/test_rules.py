@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from csat.rules import Decision, Facts, Reason, Status, decide, due_time, status_for
+from csat.invitations.rules import Decision, Facts, Reason, Status, decide, due_time, status_for
 
 from .conftest import T0
 

@@ -9,14 +9,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
-from csat import (
-    ConfigurationError,
-    DatabaseError,
-    FixedClock,
-    InvalidInputError,
-    Settings,
-    SurveyService,
-)
+from csat import FixedClock, Settings, SurveyService
+from csat.errors import ConfigurationError, DatabaseError, InvalidInputError
 
 from .conftest import SECRET, T0
 

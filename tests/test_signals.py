@@ -9,8 +9,8 @@ from flask import Flask
 from sqlalchemy import Engine
 
 from csat import FixedClock
-from csat.ext import get_service
-from csat.signals import (
+from csat.web import get_service
+from csat.web.signals import (
     FOLLOW_UP_THRESHOLD,
     follow_up_needed,
     is_new_follow_up,

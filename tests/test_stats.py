@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from csat.stats import Interval, newcombe, wilson
+from csat.metrics.stats import Interval, newcombe, wilson
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from csat.errors import AnswerProblem, AnswerValidationError, CSATError, SurveyDefinitionError
-from csat.survey import (
+from csat.survey.model import (
     DIMENSIONS,
     QUESTION_TYPES,
     Choice,

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from csat.errors import SurveyDefinitionError, UnknownSurveyError
-from csat.survey import Survey
-from csat.survey_toml import load_survey, loads_survey, stock_survey, stock_survey_keys
+from csat.survey.files import load_survey, loads_survey, stock_survey, stock_survey_keys
+from csat.survey.model import Survey
 
 VALID = """\
 key = "mini"

@@ -12,8 +12,8 @@ from sqlalchemy import Engine, func, select
 from werkzeug.datastructures import MultiDict
 
 from csat import FixedClock
-from csat.ext import get_service
-from csat.models import Response, metadata
+from csat.storage.models import Response, metadata
+from csat.web import get_service
 
 from .conftest import run_concurrently
 from .web import csrf_token, invite, make_app

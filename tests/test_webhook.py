@@ -10,8 +10,8 @@ from flask import Flask
 from sqlalchemy import Engine
 
 from csat import FixedClock
-from csat.ext import get_service
-from csat.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from csat.web import get_service
+from csat.web.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 
 from .web import make_app
 

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
 from csat import FixedClock, SurveyService
-from csat.ext import CSAT, get_service
+from csat.web import CSAT, get_service
 
 from .conftest import SECRET, T0
 

@@ -27,7 +27,7 @@ from babel.dates import format_date as babel_format_date
 from ..config import Settings
 from ..errors import ConfigurationError
 from ..links import one_click_url, survey_url, unsubscribe_url
-from ..survey import Question, Survey
+from ..survey.model import Question, Survey
 from ..tokens import derive_token
 from .envelope import Envelope, OutgoingEmail
 
@@ -77,7 +77,7 @@ def default_loader() -> BaseLoader:
     """The loader of csat's own templates (``csat/templates``)."""
     from jinja2 import PackageLoader
 
-    return PackageLoader("csat", "templates")
+    return PackageLoader("csat.delivery", "templates")
 
 
 def parse_address(value: str, key: str) -> Address:

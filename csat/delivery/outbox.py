@@ -35,12 +35,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from ..catalog import SurveyCatalog
 from ..clock import Clock
 from ..config import Settings
-from ..db import execute_update
 from ..errors import DatabaseError, DeliveryError, SenderConfigurationError
-from ..models import Invitation
+from ..storage.engine import execute_update
+from ..storage.models import Invitation
+from ..survey.catalog import SurveyCatalog
 from .message import MessageBuilder
 from .outcomes import failure_values, sent_values
 from .queries import (

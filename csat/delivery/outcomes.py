@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..errors import DeliveryError
-from ..rules import Status
+from ..invitations.rules import Status
 from .queries import Claimed
 from .report import SendReport
 from .retry import RetryPolicy

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import and_, bindparam, exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..models import Invitation, Response, metadata
-from ..rules import Status
-from ..survey import Survey
+from ..invitations.rules import Status
+from ..storage.models import Invitation, Response, metadata
+from ..survey.model import Survey
 from .envelope import Envelope
 
 _INVITATIONS = metadata.tables[Invitation.__tablename__]

@@ -31,11 +31,11 @@ from typing import Any
 
 from ..clock import FixedClock
 from ..errors import CSATError
-from ..invites import InviteRequest, InviteResult
+from ..invitations.invite import InviteRequest, InviteResult
 from ..links import one_click_url, unsubscribe_url
 from ..metrics import add_months
-from ..migrate import upgrade
 from ..service import SurveyService
+from ..storage.migrate import upgrade
 from .answers import answers
 from .population import ZONE, Ticket, activity_weights, customers, day_tickets
 from .profiles import DEFAULT_SEED, END, TAIL_DAYS, TRAINING, TRAINING_TEAM, training_boost
@@ -117,7 +117,7 @@ def _answer_lag(rng: random.Random) -> timedelta:
 def _demo_app(service_url: str, clock: FixedClock) -> Any:
     from flask import Flask
 
-    from ..ext import CSAT
+    from ..web import CSAT
 
     app = Flask("csat_demo")
     app.config.update(
@@ -140,7 +140,7 @@ class _Simulation:
         self, app: Any, clock: FixedClock, outbox: Path, fast: bool, seed: int, keep: bool
     ) -> None:
         from ..delivery import DirectorySender
-        from ..ext import get_service
+        from ..web import get_service
 
         self.app = app
         self.clock = clock
@@ -238,7 +238,7 @@ def _outbox_dir(outbox: str | Path | None) -> Iterator[Path]:
 def _require_empty(service: SurveyService) -> None:
     from sqlalchemy import func, select
 
-    from ..models import Invitation
+    from ..storage.models import Invitation
 
     with service.engine.connect() as conn:
         if conn.execute(select(func.count()).select_from(Invitation)).scalar_one():

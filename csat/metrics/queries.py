@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from ..models import Event, Invitation, Response
+from ..storage.models import Event, Invitation, Response
 from .types import Comment, Control, EventEffect, Mean, MonthPoint, Quadrants, Share, Summary
 
 Bind = Engine | Connection | Session

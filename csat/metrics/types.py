@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from ..stats import Interval, newcombe, wilson
+from .stats import Interval, newcombe, wilson
 
 
 @dataclass(frozen=True)

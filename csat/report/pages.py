@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..metrics import QUADRANT_NAMES, MonthReport, Share, Summary, add_months
-from ..stats import Interval
+from ..metrics.stats import Interval
 from .charts import quadrant_trend, team_scatter, trend_chart
 from .i18n import Words
 from .layout import MUTED, Column, Document

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from importlib.metadata import version
 from pathlib import Path
 
-from .. import __version__
 from ..clock import ensure_aware, utcnow
 from ..errors import ConfigurationError
 from ..metrics import DEFAULT_MIN_N, Bind, MonthReport, month_report
@@ -79,7 +79,7 @@ def write_pdf(
         "Title": title,
         "Author": author,
         "Subject": f"{words('subtitle')} ({scope})",
-        "Creator": f"csat {__version__}",
+        "Creator": f"csat {version('csat')}",
         "CreationDate": created,
     }
     with PdfPages(path, metadata=metadata) as pdf:

@@ -1,0 +1,288 @@
+"""Answers: open a survey by token and record (or edit) its response.
+
+A token is looked up only by its SHA-256, in one lean statement that reads
+the invitation and its response together (no ORM objects). Answers are
+validated against the survey *version* the invitation was made with. The
+first submission creates the one response of an invitation; later
+submissions within the edit window change it; afterwards it is final.
+Concurrent first submissions for one token end in one response: the loser
+of the unique-key race retries as an edit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Connection, CursorResult, Table, bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from ..config import Settings
+from ..errors import (
+    CancelledTokenError,
+    ExpiredTokenError,
+    ResponseFinalError,
+    UnknownTokenError,
+)
+from ..invitations.rules import Status
+from ..storage.models import Invitation, Response
+from ..survey.catalog import SurveyCatalog
+from ..survey.model import AnswerValue, Survey
+from ..tokens import is_well_formed, token_hash
+
+
+@dataclass(frozen=True)
+class SurveyView:
+    """Everything a survey page needs for one token."""
+
+    invitation_id: int
+    ticket_id: str
+    survey: Survey
+    locale: str
+    team: str
+    agent: str
+    #: Stored answers (including free text), empty before the first submission.
+    answers: Mapping[str, AnswerValue]
+    answered_at: datetime | None
+    #: Until when the answers can be changed; ``None`` before the first submission.
+    editable_until: datetime | None
+    expires_at: datetime
+
+    @property
+    def answered(self) -> bool:
+        """True once a response is stored."""
+        return self.answered_at is not None
+
+    def is_final(self, now: datetime) -> bool:
+        """True when the stored answers can no longer be changed."""
+        return self.editable_until is not None and now >= self.editable_until
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    """The stored response after ``record``."""
+
+    response_id: int
+    invitation_id: int
+    ticket_id: str
+    team: str
+    agent: str
+    #: True for the first submission, False for an edit.
+    created: bool
+    answers: Mapping[str, AnswerValue]
+    understood_score: int | None
+    helped_score: int | None
+    overall_score: int | None
+    effort_score: float | None
+    editable_until: datetime
+    #: The stored scores this submission replaced (``None`` for the first one).
+    previous_understood_score: int | None = None
+    previous_helped_score: int | None = None
+
+
+#: The answers to record, or a function that returns them for the page's
+#: :class:`SurveyView` (called inside the transaction, e.g. to validate a web form).
+Answers = Mapping[str, object] | Callable[[SurveyView], Mapping[str, object]]
+
+_INVITATIONS = cast(Table, Invitation.__table__)
+_RESPONSES = cast(Table, Response.__table__)
+_INVITATION, _RESPONSE = _INVITATIONS.c, _RESPONSES.c
+#: Everything opening or answering a survey needs, in one statement.
+_LOOKUP = (
+    select(
+        _INVITATION.id,
+        _INVITATION.ticket_id,
+        _INVITATION.survey_key,
+        _INVITATION.survey_version,
+        _INVITATION.locale,
+        _INVITATION.team,
+        _INVITATION.agent,
+        _INVITATION.channel,
+        _INVITATION.category,
+        _INVITATION.status,
+        _INVITATION.expires_at,
+        _RESPONSE.id.label("response_id"),
+        _RESPONSE.answers,
+        _RESPONSE.texts,
+        _RESPONSE.answered_at,
+        _RESPONSE.understood_score,
+        _RESPONSE.helped_score,
+    )
+    .select_from(_INVITATIONS.outerjoin(_RESPONSES, _RESPONSE.invitation_id == _INVITATION.id))
+    .where(_INVITATION.token_hash == bindparam("token_hash"))
+)
+# Built once: the values come as execution parameters (cheaper than .values()).
+_INSERT = insert(_RESPONSES)
+_UPDATE = update(_RESPONSES).where(_RESPONSE.id == bindparam("response_id_"))
+
+
+def _check_status(status: str, expires_at: datetime, now: datetime) -> None:
+    if status == Status.SKIPPED:
+        raise UnknownTokenError()
+    if status == Status.CANCELLED:
+        raise CancelledTokenError()
+    if status == Status.EXPIRED or now >= expires_at:
+        raise ExpiredTokenError()
+
+
+def _connection(db: Session | Connection) -> Connection:
+    return db.connection() if isinstance(db, Session) else db
+
+
+def _lookup(db: Session | Connection, token: str, now: datetime) -> Any:
+    """The invitation (and response, if any) of an answerable ``token``."""
+    if not isinstance(token, str) or not is_well_formed(token):
+        raise UnknownTokenError()
+    row: Any = _connection(db).execute(_LOOKUP, {"token_hash": token_hash(token)}).first()
+    if row is None:
+        raise UnknownTokenError()
+    _check_status(row.status, row.expires_at, now)
+    return row
+
+
+def find_invitation(session: Session, token: str, now: datetime) -> Invitation:
+    """The answerable invitation for ``token``.
+
+    :raises UnknownTokenError: no such token (or never meant to be sent).
+    :raises CancelledTokenError: the invitation was cancelled.
+    :raises ExpiredTokenError: the validity period is over.
+    """
+    if not isinstance(token, str) or not is_well_formed(token):
+        raise UnknownTokenError()
+    row = session.scalars(
+        select(Invitation).where(Invitation.token_hash == token_hash(token))
+    ).one_or_none()
+    if row is None:
+        raise UnknownTokenError()
+    _check_status(row.status, row.expires_at, now)
+    return row
+
+
+def _split(
+    survey: Survey, answers: Mapping[str, AnswerValue]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    scores: dict[str, Any] = {}
+    texts: dict[str, str] = {}
+    for key, value in answers.items():
+        if survey.question(key).type == "text":
+            texts[key] = str(value)
+        else:
+            scores[key] = value
+    return scores, texts
+
+
+class Recorder:
+    """The answer logic, on a session or connection (and transaction) the caller manages."""
+
+    def __init__(self, settings: Settings, catalog: SurveyCatalog) -> None:
+        self.settings = settings
+        self.catalog = catalog
+
+    def view(self, db: Session | Connection, token: str, now: datetime) -> SurveyView:
+        """What the survey page for ``token`` shows."""
+        return self._view(db, _lookup(db, token, now))
+
+    def _view(self, db: Session | Connection, row: Any) -> SurveyView:
+        answers: dict[str, AnswerValue] = {}
+        editable_until = None
+        if row.response_id is not None:
+            answers.update(row.answers)
+            answers.update(row.texts or {})
+            editable_until = row.answered_at + self.settings.edit_window
+        return SurveyView(
+            invitation_id=row.id,
+            ticket_id=row.ticket_id,
+            survey=self.catalog.version(db, row.survey_version),
+            locale=row.locale,
+            team=row.team,
+            agent=row.agent,
+            answers=answers,
+            answered_at=row.answered_at,
+            editable_until=editable_until,
+            expires_at=row.expires_at,
+        )
+
+    def record(
+        self, db: Session | Connection, token: str, answers: Answers, now: datetime
+    ) -> RecordResult:
+        """Store or edit the response for ``token`` (does not commit).
+
+        One look-up statement, then one INSERT (first submission) or UPDATE
+        (edit). An edit merges into the stored answers: keys not given keep
+        their stored value, an empty value removes an optional answer.
+        ``answers`` may be a function of the :class:`SurveyView` (see
+        :data:`Answers`); it is called once the edit window is checked.
+
+        :raises AnswerValidationError: listing every problem with ``answers``.
+        :raises ResponseFinalError: the edit window has closed.
+        """
+        row = _lookup(db, token, now)
+        view = self._view(db, row)
+        if view.is_final(now):
+            raise ResponseFinalError()
+        survey = view.survey
+        given = answers(view) if callable(answers) else answers
+        limit = self.settings.comment_max_length
+        created = row.response_id is None
+        if created:
+            cleaned = survey.validate_answers(given, comment_max_length=limit)
+            answered_at = now
+        else:
+            changes = survey.validate_answers(given, comment_max_length=limit, partial=True)
+            merged: dict[str, object] = dict(view.answers)
+            for key in given:
+                merged.pop(key, None)
+            merged.update(changes)
+            cleaned = survey.validate_answers(merged, comment_max_length=limit)
+            answered_at = row.answered_at
+        scores, texts = _split(survey, cleaned)
+        dims = survey.dimension_scores(cleaned)
+        values: dict[str, Any] = {
+            "answers": scores,
+            "texts": texts or None,
+            "understood_score": dims.understood,
+            "helped_score": dims.helped,
+            "overall_score": dims.overall,
+            "effort_score": dims.effort,
+            "updated_at": now,
+        }
+        if created:
+            inserted = _connection(db).execute(
+                _INSERT,
+                {
+                    "invitation_id": row.id,
+                    "survey_key": row.survey_key,
+                    "survey_version": row.survey_version,
+                    "answered_at": now,
+                    "team": row.team,
+                    "agent": row.agent,
+                    "channel": row.channel,
+                    "category": row.category,
+                    "locale": row.locale,
+                    **values,
+                },
+            )
+            primary = cast(CursorResult[Any], inserted).inserted_primary_key
+            assert primary is not None
+            response_id = int(primary[0])
+        else:
+            response_id = int(row.response_id)
+            _connection(db).execute(_UPDATE, {"response_id_": response_id, **values})
+        return RecordResult(
+            response_id=response_id,
+            invitation_id=row.id,
+            ticket_id=row.ticket_id,
+            team=row.team,
+            agent=row.agent,
+            created=created,
+            answers=cleaned,
+            understood_score=dims.understood,
+            helped_score=dims.helped,
+            overall_score=dims.overall,
+            effort_score=dims.effort,
+            editable_until=answered_at + self.settings.edit_window,
+            previous_understood_score=None if created else row.understood_score,
+            previous_helped_score=None if created else row.helped_score,
+        )

@@ -1,0 +1,90 @@
+"""``csat send``: drain the outbox once (run it from cron every few minutes).
+
+SMTP settings come from ``CSAT_SMTP_*`` and the options below; the password
+only from the environment variable ``CSAT_SMTP_PASSWORD``. ``--outbox-dir``
+writes ``.eml`` files instead (development). Exit code 0 when nothing failed
+permanently, 3 when some invitation failed (the summary line says how many).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..config import DEFAULTS, Settings
+from .support import CLIUsageError, db_option, open_service, progress_bar, settings_for
+
+#: Exit code when at least one invitation failed permanently in this run.
+EXIT_FAILED = 3
+
+
+@click.command("send")
+@db_option
+@click.option("--smtp-host", default=None, metavar="HOST", help="SMTP server (CSAT_SMTP_HOST).")
+@click.option("--smtp-port", type=click.IntRange(1, 65535), default=None, metavar="PORT",
+              help="SMTP port (CSAT_SMTP_PORT).")  # fmt: skip
+@click.option("--smtp-user", default=None, metavar="USER",
+              help="Log in as USER; the password comes from CSAT_SMTP_PASSWORD.")  # fmt: skip
+@click.option("--smtp-starttls", "security", flag_value="starttls", default=None,
+              help="Upgrade the connection with STARTTLS.")  # fmt: skip
+@click.option("--smtp-ssl", "security", flag_value="ssl",
+              help="Implicit TLS (usually port 465).")  # fmt: skip
+@click.option("--outbox-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write .eml files into DIR instead of using SMTP.")  # fmt: skip
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Send at most N emails in this run.")  # fmt: skip
+def send(
+    db_url: str,
+    smtp_host: str | None,
+    smtp_port: int | None,
+    smtp_user: str | None,
+    security: str | None,
+    outbox_dir: Path | None,
+    limit: int | None,
+) -> None:
+    """Send due survey invitations and reminders; expire stale ones.
+
+    Prints one summary line: sent, retried, failed, reminded, expired.
+    """
+    from ..delivery import DirectorySender, Sender, SMTPSender
+
+    settings = settings_for(db_url, secret=True)
+    smtp_options = (smtp_host, smtp_port, smtp_user, security)
+    sender: Sender
+    if outbox_dir is not None:
+        if any(option is not None for option in smtp_options):
+            raise CLIUsageError("--outbox-dir cannot be combined with --smtp-* options")
+        sender = DirectorySender(outbox_dir)
+    else:
+        sender = SMTPSender.from_settings(_smtp_settings(settings, *smtp_options))
+    with open_service(settings) as service:
+        due = service.count_due()
+        with progress_bar(due, "sending") as progress:
+            report = service.send_due(sender, limit=limit, progress=progress)
+    click.echo(str(report))
+    for invitation_id, reason in report.failures[:10]:
+        click.echo(f"failed: invitation {invitation_id}: {reason}", err=True)
+    if report.failed:
+        click.get_current_context().exit(EXIT_FAILED)
+
+
+def _smtp_settings(
+    settings: Settings,
+    host: str | None,
+    port: int | None,
+    user: str | None,
+    security: str | None,
+) -> Settings:
+    changes: dict[str, object] = {}
+    if host is not None:
+        changes["smtp_host"] = host
+    if port is not None:
+        changes["smtp_port"] = port
+    elif security == "ssl" and settings.smtp_port == DEFAULTS["CSAT_SMTP_PORT"]:
+        changes["smtp_port"] = 465  # the SMTPS port, unless one was configured
+    if user is not None:
+        changes["smtp_user"] = user
+    if security is not None:
+        changes["smtp_security"] = security
+    return settings.replace(**changes) if changes else settings

@@ -1,0 +1,55 @@
+"""Strict validation of customer email addresses.
+
+One plain address only: no display name, no angle brackets, no list, no
+CR/LF or other control characters (no header injection), no quoted local
+part. The syntax check itself is :mod:`email_validator`'s.
+"""
+
+from __future__ import annotations
+
+import re
+from fnmatch import fnmatchcase
+
+from ..errors import InvalidAddressError
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SPACE = re.compile(r"\s")
+_FORBIDDEN = re.compile(r'[<>,;"()\[\]\\]')
+
+
+def normalize_address(address: object) -> str:
+    """Validate ``address`` and return its normalised, lower-cased form.
+
+    :raises InvalidAddressError: not exactly one plain, valid address.
+    """
+    if not isinstance(address, str):
+        raise InvalidAddressError(repr(address), "not a string")
+    candidate = address.strip()
+    if not candidate:
+        raise InvalidAddressError(address, "empty")
+    if _CONTROL.search(address):
+        raise InvalidAddressError(address, "contains control characters (CR, LF, ...)")
+    if _SPACE.search(candidate):
+        raise InvalidAddressError(address, "contains white space")
+    if _FORBIDDEN.search(candidate):
+        raise InvalidAddressError(address, "not a single plain address")
+    # Imported here: compiling email_validator's patterns is most of csat's import time.
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        result = validate_email(
+            candidate,
+            check_deliverability=False,
+            allow_display_name=False,
+            allow_quoted_local=False,
+            allow_domain_literal=False,
+            strict=True,
+        )
+    except EmailNotValidError as e:
+        raise InvalidAddressError(address, str(e)) from e
+    return result.normalized.lower()
+
+
+def is_excluded(normalized: str, patterns: tuple[str, ...]) -> bool:
+    """True when the address matches one of the (lower-case) shell patterns."""
+    return any(fnmatchcase(normalized, pattern) for pattern in patterns)

@@ -1,1 +1,0 @@
-"""csat's Alembic migrations (``script_location = csat:migrations``); see :mod:`csat.migrate`."""

@@ -1,0 +1,1 @@
+"""csat's Alembic migrations (``csat.storage:migrations``); see :mod:`csat.storage.migrate`."""

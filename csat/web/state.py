@@ -1,0 +1,38 @@
+"""What the extension keeps per app (``app.extensions["csat"]``), and how views reach it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+
+from ..service import SurveyService
+
+
+@dataclass(frozen=True)
+class CSATState:
+    """What the extension keeps per app (``app.extensions["csat"]``)."""
+
+    service: SurveyService
+    url_prefix: str
+    base_template: str
+    content_security_policy: str
+    webhook_secret: bytes | None
+    webhook_max_age: float
+
+
+def get_state(app: Flask | None = None) -> CSATState:
+    """csat's state on ``app`` (default: the current app)."""
+    target = app if app is not None else current_app
+    try:
+        state: CSATState = target.extensions["csat"]
+    except KeyError:
+        raise RuntimeError(
+            "csat is not set up on this app: call CSAT(app) or CSAT().init_app(app) first."
+        ) from None
+    return state
+
+
+def get_service(app: Flask | None = None) -> SurveyService:
+    """The :class:`~csat.SurveyService` of ``app`` (default: the current app)."""
+    return get_state(app).service
