@@ -1,8 +1,9 @@
 """Settings: every ``CSAT_*`` key, its default and its meaning, in one place.
 
 The same keys are read from a Flask app's config, from the environment (CLI)
-or passed to :class:`Settings` directly. ``DEFAULTS`` is the documented
-table of defaults; :meth:`Settings.from_mapping` turns a mapping of
+or passed to :class:`Settings` directly. :data:`KEYS` says what each key
+means and :data:`DEFAULTS` holds their defaults (the documentation's table
+is made from them); :meth:`Settings.from_mapping` turns a mapping of
 ``CSAT_*`` keys into typed settings and rejects invalid values.
 """
 
@@ -12,79 +13,148 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Any
 
 from .errors import ConfigurationError
 
-#: Every config key with its default. Durations are in the unit the name says.
-DEFAULTS: Mapping[str, Any] = {
-    # Where the data lives (SQLAlchemy URL). Embedded default: SQLite file.
-    "CSAT_DATABASE_URL": "sqlite:///csat.storage.engine",
-    # Secret for survey tokens and keyed hashes of opted-out addresses.
-    # Required; never stored in the database. Changing it breaks old links.
-    "CSAT_SECRET_KEY": None,
-    # Public base URL of the survey pages, used to build links in emails.
-    "CSAT_BASE_URL": "http://localhost:5000/survey",
-    # Seconds to wait after a ticket was resolved before the survey is sent.
-    "CSAT_DELAY_SECONDS": 3600,
-    # Share of resolved tickets that get a survey (0.0 - 1.0).
-    "CSAT_SAMPLING_RATE": 1.0,
-    # A customer gets at most one survey within this many days.
-    "CSAT_COOLDOWN_DAYS": 14,
-    # A survey link can be answered for this many days after it was due.
-    "CSAT_VALIDITY_DAYS": 14,
-    # Stored answers can be changed for this many hours, then they are final.
-    "CSAT_EDIT_WINDOW_HOURS": 24,
-    # Addresses that never get a survey: shell-style patterns, case-insensitive,
-    # e.g. ["*@helpdesk.example.com", "noreply@*"].
-    "CSAT_EXCLUDE_ADDRESSES": (),
-    # Longest comment accepted, in characters.
-    "CSAT_COMMENT_MAX_LENGTH": 2000,
-    # Erase personal data (address, comment) after this many days; None keeps it.
-    "CSAT_RETENTION_DAYS": None,
-    # Survey used when ``invite`` is not told one.
-    "CSAT_DEFAULT_SURVEY": "post_ticket",
-    # Locale used when an invitation names none (and for unknown locales).
-    "CSAT_DEFAULT_LOCALE": "en",
-    # -- Flask extension (csat.web) -------------------------------------------------
-    # Where the blueprint's pages are mounted (the path of CSAT_BASE_URL).
-    "CSAT_URL_PREFIX": "/survey",
-    # Layout every csat page extends; point it at the host's own block-based
-    # layout (it must define the blocks ``title`` and ``content``).
-    "CSAT_BASE_TEMPLATE": "csat/base.html",
-    # Content-Security-Policy sent with csat's pages (no scripts are needed).
-    "CSAT_CONTENT_SECURITY_POLICY": (
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
+#: Who reads a key: every use of csat, the Flask layer, delivery, the report.
+PARTS = ("core", "web", "delivery", "report")
+
+
+@dataclass(frozen=True)
+class Key:
+    """One ``CSAT_*`` setting: its name, default, what it means and who reads it."""
+
+    name: str
+    default: Any
+    meaning: str
+    #: One of :data:`PARTS`.
+    part: str = "core"
+
+
+#: Every setting, in the order the documentation lists them. Durations are in
+#: the unit the name says; ``None`` means "not set".
+KEYS: tuple[Key, ...] = (
+    Key("CSAT_DATABASE_URL", "sqlite:///csat.db", "SQLAlchemy URL of csat's database."),
+    Key(
+        "CSAT_SECRET_KEY",
+        None,
+        "Signs survey links and keys the hashes of opted-out addresses; required, at least "
+        "16 characters, never stored. Changing it breaks every link sent so far.",
     ),
-    # Shared secret of the signed webhook POST {prefix}/hooks/resolved;
-    # None disables the webhook.
-    "CSAT_WEBHOOK_SECRET": None,
-    # Accepted age of a webhook's timestamp, in seconds (replay window).
-    "CSAT_WEBHOOK_MAX_AGE_SECONDS": 300,
-    # Groups (teams, agents ...) with fewer responses are shown in reports but
-    # never ranked or highlighted.
-    "CSAT_MIN_GROUP_N": 10,
-    # -- delivery (csat send / SurveyService.send_due) --
-    # Sender of the survey emails, e.g. "IT Support <support@example.com>";
-    # its domain also names the Message-IDs.
-    "CSAT_MAIL_FROM": "csat@localhost",
-    # Where replies to a survey email go (None: to CSAT_MAIL_FROM).
-    "CSAT_MAIL_REPLY_TO": None,
-    # One reminder this many days after sending when there is no answer; 0: none.
-    "CSAT_REMINDER_DAYS": 3,
-    # SMTP server for `csat send` (the command line's --smtp-* options win).
-    "CSAT_SMTP_HOST": "localhost",
-    "CSAT_SMTP_PORT": 25,
-    # SMTP login name (None: no login); the password only from the environment
-    # variable CSAT_SMTP_PASSWORD, never from a file or a flag.
-    "CSAT_SMTP_USER": None,
-    "CSAT_SMTP_PASSWORD": None,
-    # Transport security: "none", "starttls" or "ssl" (implicit TLS, port 465).
-    "CSAT_SMTP_SECURITY": "none",
-    # Seconds to wait for the SMTP server before a transient failure.
-    "CSAT_SMTP_TIMEOUT": 30,
-}
+    Key(
+        "CSAT_BASE_URL",
+        "http://localhost:5000/survey",
+        "Public base URL of the survey pages; every link in an email is built from it.",
+    ),
+    Key("CSAT_DELAY_SECONDS", 3600, "Wait after a ticket was resolved before the survey is sent."),
+    Key("CSAT_SAMPLING_RATE", 1.0, "Share of resolved tickets that get a survey (0.0 to 1.0)."),
+    Key("CSAT_COOLDOWN_DAYS", 14, "A customer gets at most one survey within this many days."),
+    Key("CSAT_VALIDITY_DAYS", 14, "How long a survey link can be answered after it was due."),
+    Key(
+        "CSAT_EDIT_WINDOW_HOURS", 24, "How long stored answers can be changed; then they are final."
+    ),
+    Key(
+        "CSAT_EXCLUDE_ADDRESSES",
+        (),
+        "Addresses that never get a survey: shell patterns, case-insensitive, e.g. "
+        "``*@helpdesk.example.com`` (a list, or separated by commas or spaces).",
+    ),
+    Key("CSAT_COMMENT_MAX_LENGTH", 2000, "Longest comment accepted, in characters."),
+    Key(
+        "CSAT_RETENTION_DAYS",
+        None,
+        "``csat purge`` erases addresses and comments older than this; unset keeps them.",
+    ),
+    Key("CSAT_DEFAULT_SURVEY", "post_ticket", "Survey used when an invitation names none."),
+    Key(
+        "CSAT_DEFAULT_LOCALE",
+        "en",
+        "Locale used when an invitation names none, or one the survey lacks.",
+    ),
+    Key(
+        "CSAT_URL_PREFIX",
+        "/survey",
+        "Where the Flask blueprint's pages are mounted (the path of ``CSAT_BASE_URL``).",
+        "web",
+    ),
+    Key(
+        "CSAT_BASE_TEMPLATE",
+        "csat/base.html",
+        "The layout every page extends; a host's own must define the blocks ``title`` and "
+        "``content``.",
+        "web",
+    ),
+    Key(
+        "CSAT_CONTENT_SECURITY_POLICY",
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'",
+        "Content-Security-Policy header of csat's pages (they need no scripts).",
+        "web",
+    ),
+    Key(
+        "CSAT_WEBHOOK_SECRET",
+        None,
+        "HMAC key of the signed webhook ``POST {prefix}/hooks/resolved``; unset turns it off.",
+        "web",
+    ),
+    Key(
+        "CSAT_WEBHOOK_MAX_AGE_SECONDS",
+        300,
+        "Accepted age of a webhook's timestamp (its replay window).",
+        "web",
+    ),
+    Key(
+        "CSAT_MIN_GROUP_N",
+        10,
+        "Groups (teams, agents …) with fewer responses are shown in reports, never ranked.",
+        "report",
+    ),
+    Key(
+        "CSAT_MAIL_FROM",
+        "csat@localhost",
+        "Sender of the survey emails, e.g. ``IT Support <support@example.com>``; its domain "
+        "names the Message-IDs.",
+        "delivery",
+    ),
+    Key(
+        "CSAT_MAIL_REPLY_TO",
+        None,
+        "Where replies to a survey email go; unset: to ``CSAT_MAIL_FROM``.",
+        "delivery",
+    ),
+    Key(
+        "CSAT_REMINDER_DAYS",
+        3,
+        "One reminder this many days after sending when there is no answer; 0: none.",
+        "delivery",
+    ),
+    Key("CSAT_SMTP_HOST", "localhost", "SMTP server of ``csat send``.", "delivery"),
+    Key("CSAT_SMTP_PORT", 25, "Its port.", "delivery"),
+    Key("CSAT_SMTP_USER", None, "SMTP login name; unset: no login.", "delivery"),
+    Key(
+        "CSAT_SMTP_PASSWORD",
+        None,
+        "SMTP password, read only from the environment (never a file or a flag).",
+        "delivery",
+    ),
+    Key(
+        "CSAT_SMTP_SECURITY",
+        "none",
+        "Transport security: ``none``, ``starttls`` or ``ssl`` (implicit TLS, port 465).",
+        "delivery",
+    ),
+    Key(
+        "CSAT_SMTP_TIMEOUT",
+        30,
+        "Seconds to wait for the SMTP server before the attempt counts as a transient failure.",
+        "delivery",
+    ),
+)
+
+#: Every key with its default (see :data:`KEYS` for what each means).
+DEFAULTS: Mapping[str, Any] = MappingProxyType({key.name: key.default for key in KEYS})
 
 SMTP_SECURITY = ("none", "starttls", "ssl")
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 from datetime import timedelta
 
 import pytest
 
 from csat import DEFAULTS, Settings
+from csat.config import KEYS, PARTS
 from csat.errors import ConfigurationError
 
 
@@ -21,6 +23,16 @@ def test_defaults_match_the_documented_table() -> None:
     assert s.comment_max_length == 2000
     assert s.retention is None
     assert all(key.startswith("CSAT_") for key in DEFAULTS)
+
+
+def test_every_key_is_documented_and_read() -> None:
+    """Each key has its meaning in KEYS, and Settings.from_mapping reads every one
+    (a key it ignored would be documented but do nothing)."""
+    assert [key.name for key in KEYS] == list(DEFAULTS)
+    assert all(key.meaning.strip() and key.part in PARTS for key in KEYS)
+    web_only = {key.name for key in KEYS if key.part == "web"}
+    source = inspect.getsource(Settings.from_mapping)
+    assert all(f'"{name}"' in source for name in set(DEFAULTS) - web_only)
 
 
 def test_from_mapping_converts_types() -> None:
