@@ -49,7 +49,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     # The version is read from the installed distribution only when asked for.
     if name == "__version__":
-        from importlib.metadata import version
+        from .version import version
 
-        return version("csat")
+        return version()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -366,7 +366,10 @@ class SurveyService:
     def report(
         self, month: date, path: str | Path, *, lang: str | None = None, team: str | None = None
     ) -> RenderedReport:
-        """Write the monthly PDF (see :func:`csat.report.render_report`); needs ``csat[report]``."""
+        """Write the monthly PDF (see :func:`csat.report.render_report`).
+
+        Needs the ``report`` extra: ``pip install 'csat-surveys[report]'``.
+        """
         from .report import render_report
 
         return render_report(

@@ -13,7 +13,7 @@ def test_every_public_name_resolves() -> None:
     for name in csat.__all__:
         assert getattr(csat, name) is not None, name
     assert 15 <= len(csat.__all__) <= 20
-    assert csat.__version__ == version("csat")
+    assert csat.__version__ == version("csat-surveys")
 
 
 def test_import_loads_neither_flask_nor_matplotlib() -> None:

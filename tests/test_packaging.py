@@ -110,13 +110,13 @@ page = app.test_client().get("/survey/AAAAAAAAAAAAAAAAAAAAAAAA", headers={"Accep
 css = app.test_client().get("/survey/static/csat.css")
 web = [page.status_code, "Dieser Umfrage-Link ist ungültig" in page.text, css.status_code]
 css.close()
-meta = importlib.metadata.metadata("csat")
+meta = importlib.metadata.metadata("csat-surveys")
 print(json.dumps({
     "file": csat.__file__,
     "web": web,
     "matplotlib": "matplotlib" in sys.modules,
     "surveys": surveys,
-    "requires": importlib.metadata.requires("csat") or [],
+    "requires": importlib.metadata.requires("csat-surveys") or [],
     "extras": meta.get_all("Provides-Extra") or [],
 }))
 """
@@ -188,12 +188,12 @@ def test_wheel_installs_in_clean_venv_and_loads_stock_surveys(tmp_path: Path) ->
     dist = tmp_path / "dist"
     # Isolated build: uses the build requirements declared in pyproject.toml.
     _run([sys.executable, "-m", "build", "--wheel", "--outdir", dist, source], cwd=tmp_path)
-    (wheel,) = dist.glob("csat-*.whl")
+    (wheel,) = dist.glob("csat_surveys-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
     missing = sorted(_expected_wheel_files() - names)
     assert not missing, f"missing from {wheel.name}: {missing}"
-    strays = sorted(n for n in names if not n.startswith(("csat/", "csat-")))
+    strays = sorted(n for n in names if not n.startswith(("csat/", "csat_surveys-")))
     assert not strays, f"unexpected top-level files in {wheel.name}: {strays}"
 
     venv = tmp_path / "venv"
@@ -226,7 +226,7 @@ def test_import_does_not_import_matplotlib() -> None:
 def test_installed_metadata_has_extras_and_lower_bounds_only() -> None:
     """The installed distribution declares the extras and no upper or exact pins."""
     try:
-        dist = importlib.metadata.distribution("csat")
+        dist = importlib.metadata.distribution("csat-surveys")
     except importlib.metadata.PackageNotFoundError:
         message = "csat is not installed here (pip install -e '.[dev]')"
         if IN_CI:

@@ -17,7 +17,6 @@ bad input and 1 for configuration or database problems.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from importlib.metadata import version
 
 import click
 
@@ -27,6 +26,7 @@ from ..invitations.invite import CHANNELS
 from ..invitations.rules import Decision, Reason
 from ..storage import migrate
 from ..storage.engine import masked_url
+from ..version import version
 from . import demo, send, serve
 from .report import register_report_commands
 from .support import (
@@ -43,7 +43,7 @@ LOCALES = ("de", "en")
 
 
 @click.group(name="csat", cls=CSATGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(version("csat"), prog_name="csat")
+@click.version_option(version(), prog_name="csat")
 def cli() -> None:
     """Post-ticket surveys: did customers feel understood as well as helped?"""
 

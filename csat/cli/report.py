@@ -109,7 +109,7 @@ def report(db_url: str, month: date, lang: str | None, team: str | None, out: Pa
     try:
         from ..report import render_report
     except ImportError as e:  # pragma: no cover - the report extra is a dev dependency
-        raise CLIError(f"the report needs `pip install 'csat[report]'` ({e})") from e
+        raise CLIError(f"the report needs `pip install 'csat-surveys[report]'` ({e})") from e
     settings = settings_for(db_url, secret=False)
     if lang is None:
         lang = settings.default_locale if settings.default_locale in LANGUAGES else "en"

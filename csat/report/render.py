@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from importlib.metadata import version
 from pathlib import Path
 
 from ..clock import ensure_aware, utcnow
 from ..errors import ConfigurationError
 from ..metrics import DEFAULT_MIN_N, Bind, MonthReport, month_report
+from ..version import version
 from .i18n import Words
 from .layout import Document
 from .pages import SECTIONS
@@ -79,7 +79,7 @@ def write_pdf(
         "Title": title,
         "Author": author,
         "Subject": f"{words('subtitle')} ({scope})",
-        "Creator": f"csat {version('csat')}",
+        "Creator": f"csat {version()}",
         "CreationDate": created,
     }
     with PdfPages(path, metadata=metadata) as pdf:

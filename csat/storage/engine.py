@@ -81,7 +81,10 @@ def create_csat_engine(url: str | URL, **kwargs: Any) -> Engine:
     except (ArgumentError, ModuleNotFoundError) as e:
         hint = ""
         if isinstance(e, ModuleNotFoundError):
-            hint = " (install the driver: pip install 'csat[postgres]' or 'csat[mysql]')"
+            hint = (
+                " (install the driver: pip install 'csat-surveys[postgres]'"
+                " or 'csat-surveys[mysql]')"
+            )
         raise ConfigurationError("CSAT_DATABASE_URL", f"{e}{hint}") from e
     configure_engine(engine)
     return engine
