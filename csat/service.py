@@ -6,7 +6,7 @@ its own transaction and either commits all of its work or none of it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import privacy
-from .answers.record import Answers, Recorder, RecordResult, SurveyView, find_invitation
+from .answers.record import Recorder, RecordResult, SurveyView, find_invitation
 from .clock import Clock, ensure_aware, utcnow
 from .config import Settings
 from .errors import InvalidInputError
@@ -272,17 +272,15 @@ class SurveyService:
         with self._connection(write=False) as conn:
             return self._recorder.view(conn, token, current)
 
-    def record(self, token: str, answers: Answers, *, now: datetime | None = None) -> RecordResult:
+    def record(
+        self, token: str, answers: Mapping[str, object], *, now: datetime | None = None
+    ) -> RecordResult:
         """Store the answers for ``token``, or edit them within the edit window.
 
-        One transaction: the token's look-up (one statement), validation and
-        the write (one INSERT or UPDATE). ``answers`` may also be a function
-        that gets the :class:`SurveyView` and returns the answers, so a caller
-        can validate against the invitation's survey version without a
-        look-up of its own (the survey page does); whatever it raises stores
-        nothing. Concurrent first submissions for one token store exactly
-        one response (the loser of the race is retried as an edit, calling
-        ``answers`` again).
+        One transaction: the token's look-up (one statement), validation
+        against the invitation's survey version and the write (one INSERT or
+        UPDATE). Concurrent first submissions for one token store exactly one
+        response (the loser of the race is retried as an edit).
         """
         current = self._now(now)
         # Another submission may create the response first: the retry is an edit.

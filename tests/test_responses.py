@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from csat import FixedClock, Survey, SurveyService, SurveyView
+from csat import FixedClock, Survey, SurveyService
 from csat.errors import (
     AnswerValidationError,
     CancelledTokenError,
@@ -199,42 +199,14 @@ def test_sixteen_simultaneous_submits_store_one_response(service: SurveyService)
     assert len(_responses(service)) == 1
 
 
-def test_sixteen_simultaneous_submits_through_a_function_store_one_response(
-    service: SurveyService,
-) -> None:
-    """As the survey page submits: ``answers`` as a function of the view."""
-    token = _token(service)
-    results = run_concurrently(
-        lambda i: service.record(token, lambda view: {"understood": 1 + i % 5}), 16
-    )
-    assert sum(r.created for r in results) == 1
-    assert len({r.response_id for r in results}) == 1
-    assert len(_responses(service)) == 1
-
-
-def test_answers_function_runs_once_in_the_transaction_and_its_error_stores_nothing(
+def test_invalid_answers_store_nothing_and_final_ones_are_refused(
     service: SurveyService, clock: FixedClock
 ) -> None:
-    """As the survey page submits: the function gets the invitation's view, is
-    called once, and whatever it raises rolls the submission back."""
     token = _token(service)
-    calls: list[SurveyView] = []
-
-    def refuse(view: SurveyView) -> dict[str, object]:
-        calls.append(view)
-        raise LookupError("the form says no")
-
-    with pytest.raises(LookupError):
-        service.record(token, refuse)
-    assert len(calls) == 1 and calls[0].survey.key == "post_ticket" and not calls[0].answered
+    with pytest.raises(AnswerValidationError):
+        service.record(token, {"understood": 9})
     assert _responses(service) == []
-
-    def answers(view: SurveyView) -> dict[str, object]:
-        calls.append(view)
-        return {"understood": 4}
-
-    assert service.record(token, answers).created and len(calls) == 2
-    clock.advance(hours=25)  # past the edit window: the function is not called at all
+    assert service.record(token, {"understood": 4}).created
+    clock.advance(hours=25)  # past the edit window
     with pytest.raises(ResponseFinalError):
-        service.record(token, answers)
-    assert len(calls) == 2
+        service.record(token, {"understood": 5})

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .record import Answers, Recorder, RecordResult, SurveyView
+from .record import Recorder, RecordResult, SurveyView
 
-__all__ = ["Answers", "RecordResult", "Recorder", "SurveyView"]
+__all__ = ["RecordResult", "Recorder", "SurveyView"]

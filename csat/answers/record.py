@@ -11,7 +11,7 @@ of the unique-key race retries as an edit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -81,10 +81,6 @@ class RecordResult:
     previous_understood_score: int | None = None
     previous_helped_score: int | None = None
 
-
-#: The answers to record, or a function that returns them for the page's
-#: :class:`SurveyView` (called inside the transaction, e.g. to validate a web form).
-Answers = Mapping[str, object] | Callable[[SurveyView], Mapping[str, object]]
 
 _INVITATIONS = cast(Table, Invitation.__table__)
 _RESPONSES = cast(Table, Response.__table__)
@@ -205,15 +201,13 @@ class Recorder:
         )
 
     def record(
-        self, db: Session | Connection, token: str, answers: Answers, now: datetime
+        self, db: Session | Connection, token: str, answers: Mapping[str, object], now: datetime
     ) -> RecordResult:
         """Store or edit the response for ``token`` (does not commit).
 
         One look-up statement, then one INSERT (first submission) or UPDATE
         (edit). An edit merges into the stored answers: keys not given keep
         their stored value, an empty value removes an optional answer.
-        ``answers`` may be a function of the :class:`SurveyView` (see
-        :data:`Answers`); it is called once the edit window is checked.
 
         :raises AnswerValidationError: listing every problem with ``answers``.
         :raises ResponseFinalError: the edit window has closed.
@@ -223,7 +217,7 @@ class Recorder:
         if view.is_final(now):
             raise ResponseFinalError()
         survey = view.survey
-        given = answers(view) if callable(answers) else answers
+        given = answers
         limit = self.settings.comment_max_length
         created = row.response_id is None
         if created:

@@ -16,7 +16,6 @@ from flask_babel import force_locale, format_date, format_decimal, format_time, 
 
 from ..answers.record import SurveyView
 from ..errors import (
-    AnswerProblem,
     AnswerValidationError,
     DatabaseError,
     ResponseFinalError,
@@ -115,38 +114,31 @@ def survey(token: str) -> Any:
 def submit(token: str) -> Any:
     """Store (or, within the edit window, change) the answers; then to the thanks page.
 
-    The form is validated inside :meth:`~csat.SurveyService.record`'s transaction,
-    against the survey version the invitation was made with; an invalid form
-    stores nothing and comes back with its errors.
+    The form of the invitation's survey version is validated first (CSRF, every
+    field); :meth:`~csat.SurveyService.record` then looks the token up, checks
+    the answers against that version and writes them in one transaction.
     """
     service = get_service()
     now = service.clock()
-    seen: dict[str, Any] = {}
-
-    def validated(view: SurveyView) -> dict[str, object]:
-        locale = _view_locale(view)
-        form = _form(view, locale)
-        seen.update(view=view, locale=locale, form=form)
-        with force_locale(locale):  # WTForms' own messages in the page's language
-            valid = form.validate()
-        if not valid:
-            raise AnswerValidationError([AnswerProblem(key, "invalid") for key in form.errors])
-        return answers_from(form, view.survey)
-
+    view = service.open(token, now=now)
+    locale = _view_locale(view)
+    if view.is_final(now):
+        return _render("final.html", locale, 409, view=view)
+    form = _form(view, locale)
+    with force_locale(locale):  # WTForms' own messages in the page's language
+        valid = form.validate()
+    if not valid:
+        return _survey_page(view, token, locale, form, 400)
     try:
-        result = service.record(token, validated, now=now)
+        result = service.record(token, answers_from(form, view.survey), now=now)
     except ResponseFinalError:
-        view = service.open(token, now=now)
-        return _render("final.html", _view_locale(view), 409, view=view)
+        return _render("final.html", locale, 409, view=view)
     except AnswerValidationError as e:
-        view, locale, form = seen["view"], seen["locale"], seen["form"]
         with force_locale(locale):
             for problem in e.problems:
-                field = form[problem.question]
-                if not field.errors:  # the survey's own check, after the form's
-                    field.errors = [gettext("Please check this answer.")]
+                form[problem.question].errors = [gettext("Please check this answer.")]
         return _survey_page(view, token, locale, form, 400)
-    texts = tuple(q.key for q in seen["view"].survey.questions if q.type == "text")
+    texts = tuple(q.key for q in view.survey.questions if q.type == "text")
     send_submitted(current_app._get_current_object(), result, texts)  # type: ignore[attr-defined]
     return redirect(url_for(".thanks", token=token), 303)
 
