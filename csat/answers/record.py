@@ -109,7 +109,7 @@ _LOOKUP = (
     .select_from(_INVITATIONS.outerjoin(_RESPONSES, _RESPONSE.invitation_id == _INVITATION.id))
     .where(_INVITATION.token_hash == bindparam("token_hash"))
 )
-# Built once: the values come as execution parameters (cheaper than .values()).
+# The values come as execution parameters.
 _INSERT = insert(_RESPONSES)
 _UPDATE = update(_RESPONSES).where(_RESPONSE.id == bindparam("response_id_"))
 
