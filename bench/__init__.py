@@ -1,1 +1,1 @@
-"""Benchmarks that print ratios against raw baselines measured in the same run."""
+"""Benchmarks that print ratios against baselines measured in the same run."""

@@ -1,4 +1,4 @@
-"""Shared helpers for the benchmarks: the BENCH line, timing and throw-away databases.
+"""Shared helpers for the benchmarks: the BENCH line, timing, databases and baseline engines.
 
 Every figure prints exactly one line ``BENCH name: value (target ...) ok|short``
 (or ``BENCH name: skipped (reason)``), preceded by a few context lines.
@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,3 +95,31 @@ def throwaway_postgresql(admin_url: str = POSTGRESQL_URL) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
+
+
+def baseline_engine(url: str) -> Engine:
+    """An engine for a baseline, set up as a competent developer sets one up for
+    a web app and a cron job sharing the database (no csat code involved).
+
+    SQLite: WAL journal with ``synchronous=NORMAL`` (SQLite's advice for
+    concurrent readers and a writer; a commit then waits for no fsync) and a
+    busy timeout, the same settings csat uses, so a comparison measures the code
+    and not the journal mode. PostgreSQL: psycopg 3 with ``pool_pre_ping``
+    (SQLAlchemy's advice for long-running processes; csat pings too) and
+    psycopg's defaults otherwise.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(parsed, connect_args={"timeout": 10})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.close()
+
+        return engine
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return create_engine(parsed, pool_pre_ping=True)
