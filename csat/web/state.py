@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from flask import Flask, current_app
 
@@ -19,6 +20,9 @@ class CSATState:
     content_security_policy: str
     webhook_secret: bytes | None
     webhook_max_age: float
+    #: The survey page's form class by survey version and locale, made on first
+    #: use: the same survey gives the same class, so no request builds it again.
+    forms: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False)
 
 
 def get_state(app: Flask | None = None) -> CSATState:

@@ -63,8 +63,14 @@ def _view_locale(view: SurveyView) -> str:
 
 
 def _form(view: SurveyView, locale: str, **kwargs: Any) -> Any:
-    limit = get_service().settings.comment_max_length
-    return survey_form_class(view.survey, locale, limit)(**kwargs)
+    """The survey page's form for ``view`` in ``locale``."""
+    forms = get_state().forms
+    key = (view.survey.fingerprint, locale)
+    form_class = forms.get(key)
+    if form_class is None:
+        limit = get_service().settings.comment_max_length
+        form_class = forms[key] = survey_form_class(view.survey, locale, limit)
+    return form_class(**kwargs)
 
 
 def _survey_page(view: SurveyView, token: str, locale: str, form: Any, status: int = 200) -> Any:
