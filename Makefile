@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: test demo serve bench lint typecheck translations clean
+.PHONY: test demo serve bench lint typecheck docs docs-test translations clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,15 +15,26 @@ $(STAMP): setup.cfg pyproject.toml
 	touch $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check csat tests bench examples
-	$(BIN)/ruff format --check csat tests bench examples
+	$(BIN)/ruff check csat tests bench examples docs
+	$(BIN)/ruff format --check csat tests bench examples docs
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict csat
 
-test: lint typecheck
+test: lint typecheck docs-test
 	$(BIN)/pytest
+
+# The documentation (docs/): HTML in docs/_build/html. Warnings are errors.
+SPHINXBUILD := $(BIN)/sphinx-build
+
+docs: $(STAMP)
+	$(SPHINXBUILD) -W --keep-going -b html docs docs/_build/html
+
+# Build the documentation with warnings as errors, then run every code sample in it.
+docs-test: $(STAMP)
+	$(SPHINXBUILD) -W -b html docs docs/_build/html
+	$(SPHINXBUILD) -W -b doctest docs docs/_build/doctest
 
 # The demo year ends on 2026-10-31 (csat.demo.END): its last complete month.
 DEMO_MONTH := 2026-10
@@ -70,4 +81,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info demo.db demo.db-* outbox
+	rm -rf $(VENV) build dist *.egg-info demo.db demo.db-* outbox docs/_build

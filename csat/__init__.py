@@ -7,7 +7,7 @@ reports on both every month.
 The core API works without Flask::
 
     from csat import SurveyService
-    service = SurveyService("sqlite:///csat.storage.engine", secret_key="...")
+    service = SurveyService("sqlite:///csat.db", secret_key="...")
     result = service.invite("T-1", "kim@example.com", agent="ana", team="1st Level",
                             channel="phone", resolved_at=resolved)
 

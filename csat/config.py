@@ -2,9 +2,10 @@
 
 The same keys are read from a Flask app's config, from the environment (CLI)
 or passed to :class:`Settings` directly. :data:`KEYS` says what each key
-means and :data:`DEFAULTS` holds their defaults (the documentation's table
-is made from them); :meth:`Settings.from_mapping` turns a mapping of
-``CSAT_*`` keys into typed settings and rejects invalid values.
+means and :data:`~csat.DEFAULTS` holds their defaults (the documentation's
+table is made from them); :meth:`Settings.from_mapping
+<csat.Settings.from_mapping>` turns a mapping of ``CSAT_*`` keys into typed
+settings and rejects invalid values.
 """
 
 from __future__ import annotations
@@ -185,7 +186,7 @@ def _patterns(value: Any, key: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Settings:
-    """Typed csat settings; see :data:`DEFAULTS` for each key's meaning."""
+    """Typed csat settings; see :data:`KEYS` for each key's meaning."""
 
     secret_key: str | None = None
     database_url: str = DEFAULTS["CSAT_DATABASE_URL"]
@@ -238,7 +239,7 @@ class Settings:
             raise ConfigurationError("CSAT_SECRET_KEY", "must be at least 16 characters long")
 
     def require_secret_key(self) -> bytes:
-        """The secret key as bytes, or a :class:`ConfigurationError` if unset."""
+        """The secret key as bytes, or a :class:`~csat.errors.ConfigurationError` if unset."""
         if not self.secret_key:
             raise ConfigurationError(
                 "CSAT_SECRET_KEY",

@@ -3,7 +3,7 @@
 Every error carries the context needed to act on it as attributes, and
 errors raised while handling another one are chained (``raise ... from e``).
 The Flask layer maps the errors a web request can run into to HTTP answers
-(:data:`csat.web.errors.HTTP_STATUS`).
+(:data:`csat.web.HTTP_STATUS`).
 """
 
 from __future__ import annotations

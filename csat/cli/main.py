@@ -1,7 +1,7 @@
 """The ``csat`` command line: migrate, invite, opt out, forget, purge, events.
 
 Every command takes ``--db URL`` (default: ``CSAT_DATABASE_URL``, then
-``sqlite:///csat.storage.engine``); other settings, the secret key among them, come from
+``sqlite:///csat.db``); other settings, the secret key among them, come from
 the ``CSAT_*`` environment variables. Nothing creates tables implicitly: run
 ``csat db upgrade`` once per database (and after upgrading csat)::
 

@@ -17,10 +17,11 @@ Everything lives in the invitation rows, nothing only in memory:
    flight; after the lease they go out again, with the same Message-ID.
 
 Transient failures are retried with exponential backoff and full jitter
-(capped at :attr:`RetryPolicy.cap`); after :attr:`RetryPolicy.give_up` of
-failing the invitation fails with the last reason. Permanent failures (5xx)
-fail at once with the server's reply. One reminder goes out
-``CSAT_REMINDER_DAYS`` after sending when there is no answer yet.
+(capped at :attr:`~csat.delivery.RetryPolicy.cap`); after
+:attr:`~csat.delivery.RetryPolicy.give_up` of failing the invitation fails
+with the last reason. Permanent failures (5xx) fail at once with the server's
+reply. One reminder goes out ``CSAT_REMINDER_DAYS`` after sending when there
+is no answer yet.
 """
 
 from __future__ import annotations

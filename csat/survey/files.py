@@ -94,7 +94,7 @@ def load_survey(path: str | os.PathLike[str]) -> Survey:
 
 
 def stock_survey(key: str) -> Survey:
-    """Return the stock survey ``key`` (see :func:`stock_survey_keys`).
+    """Return the stock survey ``key`` (see :func:`~csat.survey.stock_survey_keys`).
 
     :raises UnknownSurveyError: there is no stock survey with this key.
     """

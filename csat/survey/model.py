@@ -143,7 +143,8 @@ class Survey:
         return MappingProxyType({q.key: q for q in self.questions})
 
     def question(self, key: str) -> Question:
-        """Return question ``key``; an unknown key raises :class:`AnswerValidationError`."""
+        """Return question ``key``; an unknown key raises
+        :class:`~csat.errors.AnswerValidationError`."""
         if not isinstance(key, str) or key not in self._index:
             raise AnswerValidationError([AnswerProblem(str(key), "unknown question")])
         return self._index[key]
