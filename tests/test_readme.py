@@ -28,3 +28,11 @@ def test_local_images_and_links_exist() -> None:
     assert sum(t.startswith("reports/sample/page-") for t in targets) >= 4
     missing = [t for t in targets if not (README.parent / t).exists()]
     assert not missing
+
+
+def test_the_readme_is_a_landing_page() -> None:
+    """Short, with the details in the docs (docs/*.rst) it links to."""
+    text = README.read_text(encoding="utf-8")
+    assert len(text.splitlines()) < 150
+    linked = set(re.findall(r"\]\((docs/[a-z]+\.rst)\)", text))
+    assert {"docs/quickstart.rst", "docs/configuration.rst", "docs/api.rst"} <= linked
