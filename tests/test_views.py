@@ -333,3 +333,12 @@ def test_fuzzed_posts_never_fail_nor_store_invalid_answers(
     with engine.begin() as conn:
         for table in reversed(metadata.sorted_tables):
             conn.execute(table.delete())
+
+
+def test_a_comment_that_reads_none_is_kept(app: Flask, engine: Engine) -> None:
+    token = invite(app)
+    client = app.test_client()
+    csrf = csrf_token(client, f"/survey/{token}")
+    data = {"csrf_token": csrf, "understood": "4", "comment": "None"}
+    assert client.post(f"/survey/{token}", data=data).status_code == 303
+    assert get_service(app).open(token).answers == {"understood": 4, "comment": "None"}

@@ -115,5 +115,5 @@ def answers_from(form: FlaskForm, survey: Survey) -> dict[str, object]:
     answers: dict[str, object] = {}
     for q in survey.questions:
         value = form[q.key].data
-        answers[q.key] = value if value not in ("", "None") else None
+        answers[q.key] = None if value == "" else value
     return answers
