@@ -41,11 +41,13 @@ INSERT_SIZE = 100_000
 _COOLDOWN_STATUSES = frozenset(status.value for status in COOLDOWN_STATUSES)
 
 
-#: After adding this many invitations in one call on PostgreSQL, ``invite_many``
+#: After inserting this many invitations at once on PostgreSQL, ``invite_many``
 #: refreshes the table's statistics (``ANALYZE``, in its transaction, which
-#: counts the new rows). Until autovacuum gets to it, the planner believes they
-#: are not there, and the outbox's claim then reads and sorts every pending row
-#: for each batch instead of reading the first ones from the index.
+#: counts the new rows) before it reads their ids back. Until then the planner
+#: believes they are not there: the read-back scans the whole table for each
+#: chunk, and until autovacuum gets to it, the outbox's claim reads and sorts
+#: every pending row for each batch instead of reading the first ones from
+#: the index.
 ANALYZE_AFTER = 1_000
 
 
@@ -67,9 +69,6 @@ def invite_many(
     for start in range(0, len(ordered), size):
         _invite_chunk(batch, ordered[start : start + size])
     batch.insert()
-    created = sum(1 for result in batch.results.values() if result.created)
-    if created >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"ANALYZE {Invitation.__tablename__}"))  # see ANALYZE_AFTER
     return [batch.results[p.index] for p in prepared]
 
 
@@ -167,6 +166,8 @@ def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """Insert ``rows`` with the driver's executemany; their new ids, in the order of
     ``rows``, read back by (survey, ticket) a chunk at a time."""
     session.execute(insert(_TABLE), rows)
+    if len(rows) >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"ANALYZE {Invitation.__tablename__}"))  # see ANALYZE_AFTER
     ids: dict[tuple[str, str], int] = {}
     for key in {row["survey_key"] for row in rows}:
         tickets = [row["ticket_id"] for row in rows if row["survey_key"] == key]
