@@ -156,6 +156,16 @@ class Response(Base):
     __table_args__ = (
         Index("ix_csat_response_answered_at_team", "answered_at", "team"),
         Index("ix_csat_response_answered_at_agent", "answered_at", "agent"),
+        # Holds every score a month's figures count: the trend and the summaries
+        # read only this index, not the rows.
+        Index(
+            "ix_csat_response_answered_at_scores",
+            "answered_at",
+            "understood_score",
+            "helped_score",
+            "overall_score",
+            "effort_score",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)
