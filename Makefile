@@ -33,8 +33,8 @@ docs: $(STAMP)
 
 # Build the documentation with warnings as errors, then run every code sample in it.
 docs-test: $(STAMP)
-	$(SPHINXBUILD) -W -b html docs docs/_build/html
-	$(SPHINXBUILD) -W -b doctest docs docs/_build/doctest
+	$(SPHINXBUILD) -E -W -b html docs docs/_build/html
+	$(SPHINXBUILD) -E -W -b doctest docs docs/_build/doctest
 
 # The demo year ends on 2026-10-31 (csat.demo.END): its last complete month.
 DEMO_MONTH := 2026-10

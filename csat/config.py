@@ -186,7 +186,7 @@ def _patterns(value: Any, key: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Settings:
-    """Typed csat settings; see :data:`KEYS` for each key's meaning."""
+    """Typed csat settings; see :data:`csat.config.KEYS` for each key's meaning."""
 
     secret_key: str | None = None
     database_url: str = DEFAULTS["CSAT_DATABASE_URL"]
