@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigurationError
 
@@ -51,6 +52,11 @@ KEYS: tuple[Key, ...] = (
     ),
     Key("CSAT_DELAY_SECONDS", 3600, "Wait after a ticket was resolved before the survey is sent."),
     Key("CSAT_SAMPLING_RATE", 1.0, "Share of resolved tickets that get a survey (0.0 to 1.0)."),
+    Key(
+        "CSAT_MAX_AGE_DAYS",
+        7,
+        "Tickets resolved longer ago than this get no survey (recorded as ``stale``).",
+    ),
     Key("CSAT_COOLDOWN_DAYS", 14, "A customer gets at most one survey within this many days."),
     Key("CSAT_VALIDITY_DAYS", 14, "How long a survey link can be answered after it was due."),
     Key(
@@ -67,6 +73,19 @@ KEYS: tuple[Key, ...] = (
         "CSAT_RETENTION_DAYS",
         None,
         "``csat purge`` erases addresses and comments older than this; unset keeps them.",
+    ),
+    Key(
+        "CSAT_TIMEZONE",
+        "UTC",
+        "IANA time zone (e.g. ``Europe/Berlin``) in which customers are shown times, unless "
+        "their invitation names one.",
+    ),
+    Key(
+        "CSAT_CONTACT",
+        None,
+        "Whom customers can contact, shown on the pages for unknown or expired links, e.g. "
+        "``IT Support, +49 30 1234567, support@example.com``; unset: the address of "
+        "``CSAT_MAIL_REPLY_TO`` or ``CSAT_MAIL_FROM``.",
     ),
     Key("CSAT_DEFAULT_SURVEY", "post_ticket", "Survey used when an invitation names none."),
     Key(
@@ -92,6 +111,18 @@ KEYS: tuple[Key, ...] = (
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
         "frame-ancestors 'none'; base-uri 'none'",
         "Content-Security-Policy header of csat's pages (they need no scripts).",
+        "web",
+    ),
+    Key(
+        "CSAT_MAX_BODY_BYTES",
+        262144,
+        "Largest request body the survey pages accept; larger ones answer 413.",
+        "web",
+    ),
+    Key(
+        "CSAT_WEBHOOK_MAX_BODY_BYTES",
+        65536,
+        "Largest webhook body accepted; larger ones answer 413 before they are read.",
         "web",
     ),
     Key(
@@ -159,6 +190,16 @@ DEFAULTS: Mapping[str, Any] = MappingProxyType({key.name: key.default for key in
 
 SMTP_SECURITY = ("none", "starttls", "ssl")
 
+#: The duration fields of :class:`Settings` and the keys they are read from.
+_DURATION_KEYS = {
+    "delay": "CSAT_DELAY_SECONDS",
+    "max_age": "CSAT_MAX_AGE_DAYS",
+    "cooldown": "CSAT_COOLDOWN_DAYS",
+    "validity": "CSAT_VALIDITY_DAYS",
+    "edit_window": "CSAT_EDIT_WINDOW_HOURS",
+    "reminder": "CSAT_REMINDER_DAYS",
+}
+
 
 def _duration(value: Any, key: str, unit: str) -> timedelta:
     if isinstance(value, timedelta):
@@ -193,15 +234,20 @@ class Settings:
     base_url: str = DEFAULTS["CSAT_BASE_URL"]
     delay: timedelta = timedelta(seconds=DEFAULTS["CSAT_DELAY_SECONDS"])
     sampling_rate: float = DEFAULTS["CSAT_SAMPLING_RATE"]
+    max_age: timedelta = timedelta(days=DEFAULTS["CSAT_MAX_AGE_DAYS"])
     cooldown: timedelta = timedelta(days=DEFAULTS["CSAT_COOLDOWN_DAYS"])
     validity: timedelta = timedelta(days=DEFAULTS["CSAT_VALIDITY_DAYS"])
     edit_window: timedelta = timedelta(hours=DEFAULTS["CSAT_EDIT_WINDOW_HOURS"])
     exclude_addresses: tuple[str, ...] = field(default=())
     comment_max_length: int = DEFAULTS["CSAT_COMMENT_MAX_LENGTH"]
     retention: timedelta | None = None
+    timezone: str = DEFAULTS["CSAT_TIMEZONE"]
+    contact: str | None = None
     default_survey: str = DEFAULTS["CSAT_DEFAULT_SURVEY"]
     default_locale: str = DEFAULTS["CSAT_DEFAULT_LOCALE"]
     min_group_n: int = DEFAULTS["CSAT_MIN_GROUP_N"]
+    max_body_bytes: int = DEFAULTS["CSAT_MAX_BODY_BYTES"]
+    webhook_max_body_bytes: int = DEFAULTS["CSAT_WEBHOOK_MAX_BODY_BYTES"]
     mail_from: str = DEFAULTS["CSAT_MAIL_FROM"]
     mail_reply_to: str | None = None
     reminder: timedelta = timedelta(days=DEFAULTS["CSAT_REMINDER_DAYS"])
@@ -227,9 +273,18 @@ class Settings:
             raise ConfigurationError("CSAT_SMTP_PORT", "must be between 1 and 65535")
         if self.smtp_timeout <= 0:
             raise ConfigurationError("CSAT_SMTP_TIMEOUT", "must be positive")
-        for name in ("delay", "cooldown", "validity", "edit_window", "reminder"):
+        for name, key in _DURATION_KEYS.items():
             if getattr(self, name) < timedelta(0):
-                raise ConfigurationError(f"CSAT_{name.upper()}", "must not be negative")
+                raise ConfigurationError(key, "must not be negative")
+        for name in ("max_body_bytes", "webhook_max_body_bytes"):
+            if getattr(self, name) < 1024:
+                raise ConfigurationError(f"CSAT_{name.upper()}", "must be at least 1024")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise ConfigurationError(
+                "CSAT_TIMEZONE", f"{self.timezone!r} is not a known IANA time zone"
+            ) from e
         object.__setattr__(
             self,
             "exclude_addresses",
@@ -274,6 +329,7 @@ class Settings:
             base_url=str(get("CSAT_BASE_URL")),
             delay=_duration(get("CSAT_DELAY_SECONDS"), "CSAT_DELAY_SECONDS", "seconds"),
             sampling_rate=number("CSAT_SAMPLING_RATE", float),
+            max_age=_duration(get("CSAT_MAX_AGE_DAYS"), "CSAT_MAX_AGE_DAYS", "days"),
             cooldown=_duration(get("CSAT_COOLDOWN_DAYS"), "CSAT_COOLDOWN_DAYS", "days"),
             validity=_duration(get("CSAT_VALIDITY_DAYS"), "CSAT_VALIDITY_DAYS", "days"),
             edit_window=_duration(get("CSAT_EDIT_WINDOW_HOURS"), "CSAT_EDIT_WINDOW_HOURS", "hours"),
@@ -282,9 +338,13 @@ class Settings:
             retention=None
             if retention is None
             else _duration(retention, "CSAT_RETENTION_DAYS", "days"),
+            timezone=str(get("CSAT_TIMEZONE")),
+            contact=optional("CSAT_CONTACT"),
             default_survey=str(get("CSAT_DEFAULT_SURVEY")),
             default_locale=str(get("CSAT_DEFAULT_LOCALE")),
             min_group_n=number("CSAT_MIN_GROUP_N", int),
+            max_body_bytes=number("CSAT_MAX_BODY_BYTES", int),
+            webhook_max_body_bytes=number("CSAT_WEBHOOK_MAX_BODY_BYTES", int),
             mail_from=str(get("CSAT_MAIL_FROM")),
             mail_reply_to=optional("CSAT_MAIL_REPLY_TO"),
             reminder=_duration(get("CSAT_REMINDER_DAYS"), "CSAT_REMINDER_DAYS", "days"),

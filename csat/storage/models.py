@@ -116,6 +116,11 @@ class Invitation(Base):
     channel: Mapped[str] = mapped_column(String(16))
     category: Mapped[str | None] = mapped_column(String(255))
     locale: Mapped[str] = mapped_column(String(16))
+    #: IANA time zone the customer is shown times in; NULL: ``CSAT_TIMEZONE``.
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    #: Base URL of the invitation's links, fixed when it is created; NULL (rows
+    #: from before 0004): ``CSAT_BASE_URL``.
+    base_url: Mapped[str | None] = mapped_column(String(2000))
     resolved_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     #: When the invitation may be sent (resolved time plus the delay).
