@@ -167,6 +167,18 @@ class PermanentDeliveryError(DeliveryError):
     transient = False
 
 
+class MessageBuildError(PermanentDeliveryError):
+    """An invitation's email cannot be built safely (e.g. a stored value unfit for
+    a header): that invitation fails with the reason, the run goes on.
+
+    ``field`` names the value; the reason never quotes it (it may be an address).
+    """
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        super().__init__(f"cannot build the email: {field}: {reason}")
+
+
 class SenderConfigurationError(DeliveryError, ConfigurationError):
     """The sender itself cannot work (login refused, bad TLS set-up): nothing is sent."""
 

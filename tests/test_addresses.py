@@ -46,6 +46,9 @@ def test_valid(raw: str, normalized: str) -> None:
         "a..b@example.com",
         "kim@-example.com",
         "k" * 65 + "@example.com",
+        # RFC 2047 encoded words are atext, but the To header would decode them:
+        "=?utf-8?q?x=0D=0ABcc=3A_evil=40attacker.example?=@example.com",
+        "kim\udcff@example.com",
     ],
 )
 def test_invalid(raw: str) -> None:

@@ -95,8 +95,8 @@ def test_db_upgrade_prints_the_revision_and_is_idempotent(tmp_path: Path) -> Non
     for _ in range(2):
         result = run("db", "upgrade", "--db", url)
         assert result.exit_code == 0
-        assert result.stdout == f"{url}: revision 0003 (head)\n"
-    assert run("db", "current", "--db", url).stdout == "0003 (head)\n"
+        assert result.stdout == f"{url}: revision 0004 (head)\n"
+    assert run("db", "current", "--db", url).stdout == "0004 (head)\n"
 
 
 def test_db_url_comes_from_the_environment(tmp_path: Path) -> None:
@@ -193,6 +193,11 @@ def _replace(args: list[str], option: str, value: str) -> list[str]:
         (("--resolved-at", "last tuesday"), "not an ISO-8601 date and time"),
         (("--resolved-at", "2026-02-30T09:00:00Z"), "not an ISO-8601 date and time"),
         (("--agent", " "), "agent: must be a non-empty string"),
+        # Undecodable bytes in argv arrive as lone surrogates (surrogateescape):
+        (("--ticket", "T-\udcff"), "ticket_id: must not contain lone surrogates"),
+        (("--agent", "an\udce4"), "agent: must not contain lone surrogates"),
+        (("--team", "1st\udcff"), "team: must not contain lone surrogates"),
+        (("--email", "k\udcffm@example.com"), "email: invalid address"),
     ],
 )
 def test_invite_bad_input_exits_2_and_writes_nothing(
@@ -336,7 +341,7 @@ def test_help_lists_every_command() -> None:
 def test_invite_on_every_database(fresh_url: str) -> None:
     upgraded = run("db", "upgrade", "--db", fresh_url)
     assert upgraded.exit_code == 0, upgraded.output
-    assert upgraded.stdout.endswith("revision 0003 (head)\n")
+    assert upgraded.stdout.endswith("revision 0004 (head)\n")
     first = run(*invite_args(fresh_url))
     assert first.exit_code == 0, first.output
     assert first.stdout.startswith(BASE)

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from email.parser import BytesParser
 from html.parser import HTMLParser
 from typing import cast
 from urllib.parse import parse_qs, urlsplit
@@ -15,14 +16,16 @@ from jinja2 import ChoiceLoader, DictLoader
 
 from csat import Settings, Survey, stock_survey
 from csat.delivery.message import (
+    ENCODED_WORD_BREAK,
     Envelope,
     MessageBuilder,
     buttons,
+    check_serialised,
     default_loader,
     format_date,
     message_id,
 )
-from csat.errors import ConfigurationError
+from csat.errors import ConfigurationError, MessageBuildError
 from csat.links import one_click_url, unsubscribe_url
 from csat.tokens import derive_token
 
@@ -269,3 +272,49 @@ def test_a_non_ascii_address_is_written_in_utf8_for_smtputf8(
     assert str(parsed[name]) == value
     twin_parsed = cast(EmailMessage, message_from_bytes(twin.data, policy=policy.SMTP))
     assert _parts(parsed) == _parts(twin_parsed)
+
+
+def test_the_senders_encoded_words_are_checked_and_neutralised() -> None:
+    """CSAT_MAIL_FROM's display name is decoded by the email package: a decoded
+    line break is refused, decoded ``=?`` is broken up where it is written."""
+    with pytest.raises(ConfigurationError, match="CSAT_MAIL_FROM"):
+        MessageBuilder(_settings(mail_from="=?utf-8?q?IT=0D=0ABcc:_x@y?= <a@example.com>"), SECRET)
+    mail_from = "=?utf-8?q?J=C3=B6rg_=3D=3Futf-8=3Fq=3Fx=3F=3D?= <support@example.com>"
+    builder = MessageBuilder(_settings(mail_from=mail_from), SECRET)
+    sent = builder.prepare(_envelope(), stock_survey("post_ticket"), NOW)
+    parsed = BytesParser(policy=policy.default).parsebytes(sent.data)
+    [sender] = parsed["From"].addresses
+    assert sender.display_name == f"Jörg ={ENCODED_WORD_BREAK}?utf-8?q?x?="
+    assert sender.addr_spec == "support@example.com"
+
+
+def test_the_serialised_email_is_checked_against_the_headers_written() -> None:
+    """What goes out is parsed back: an extra, doubled or missing header, a
+    changed value or a bare line end is refused (whatever produced it)."""
+    builder = MessageBuilder(_settings(), SECRET)
+    sent = builder.prepare(_envelope(), stock_survey("post_ticket"), NOW)
+    written = [(name, str(sent.message[name])) for name in sent.message if name not in
+               ("MIME-Version", "Content-Type")]  # fmt: skip
+    check_serialised(sent.data, written)  # as built: fine
+    subject = f"Subject: {sent.message['Subject']}\r\n".encode()
+    tampered = {
+        "extra": sent.data.replace(subject, subject + b"Bcc: evil@attacker.example\r\n"),
+        "doubled": sent.data.replace(subject, subject + subject),
+        "missing": sent.data.replace(subject, b""),
+        "changed": sent.data.replace(b"Your ticket INC-1042", b"Your ticket INC-1043"),
+        "bare LF": sent.data.replace(subject, subject[:-2] + b"\n"),
+    }
+    problems = {}
+    for what, data in tampered.items():
+        assert data != sent.data
+        with pytest.raises(MessageBuildError) as info:
+            check_serialised(data, written)
+        problems[what] = str(info.value)
+    assert problems == {
+        "extra": "cannot build the email: email: headers differ from those written: ['Bcc']",
+        "doubled": "cannot build the email: email: headers differ from those written: []",
+        "missing": "cannot build the email: email: headers differ from those written: ['Subject']",
+        "changed": "cannot build the email: Subject: its serialised value differs from the one "
+        "written",
+        "bare LF": "cannot build the email: email: a bare CR or LF in the serialised email",
+    }

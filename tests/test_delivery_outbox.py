@@ -6,7 +6,9 @@ import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from email import policy
 from email.message import EmailMessage
+from email.parser import BytesParser
 from typing import Any
 
 import pytest
@@ -17,10 +19,12 @@ from sqlalchemy.orm import Session
 from csat import FixedClock, InviteRequest, Settings, Status, SurveyService
 from csat.delivery import CallableSender, MessageBuilder, Outbox, SMTPSender
 from csat.delivery.envelope import Envelope, OutgoingEmail
+from csat.delivery.message import ENCODED_WORD_BREAK
 from csat.errors import PermanentDeliveryError, SenderConfigurationError, TransientDeliveryError
 from csat.storage.models import Invitation
 from csat.survey.model import Survey
-from tests.conftest import T0
+from csat.tokens import derive_token, new_nonce, token_hash
+from tests.conftest import SECRET, T0
 from tests.smtp_server import smtp_server
 
 
@@ -418,3 +422,106 @@ def test_marks_are_written_every_ten_emails_looking_at_the_next_ten(
     assert report.sent == len(order) == len(set(order)) == 25
     assert all(row.status == Status.SENT and row.claim_id is None for row in _rows(engine))
     assert flushes == [(10, order[10:20]), (10, order[20:25])]
+
+
+#: An encoded word that CPython's email package (CVE-2024-6923, 3.11.7 among
+#: the affected builds) decodes when it is set as the Subject, CR LF included.
+INJECTION = "=?utf-8?q?x=0D=0AReply-To:_evil@attacker.example?="
+#: An encoded word that decodes to a lone surrogate (17 printable characters).
+SURROGATE = "=?utf-16?b?7aCA?="
+#: The headers of an invitation email (no Reply-To configured), each once.
+CSAT_HEADERS = [
+    "Subject", "From", "To", "Date", "Message-ID", "Auto-Submitted",
+    "X-Auto-Response-Suppress", "List-Unsubscribe", "List-Unsubscribe-Post", "MIME-Version",
+    "Content-Type", "Content-Language",
+]  # fmt: skip
+
+
+def _header_lines(data: bytes) -> list[str]:
+    """The header section's lines as they went over the wire."""
+    head = data.split(b"\r\n\r\n", 1)[0].decode("utf-8")
+    return head.split("\r\n")
+
+
+def test_an_encoded_word_in_a_ticket_id_adds_no_header_over_smtp(
+    service: SurveyService, engine: Engine
+) -> None:
+    """The exact payload through ``invite`` and ``send_due`` to a real SMTP
+    server: the message holds exactly csat's headers, once each, and the ticket
+    id is shown as written (its ``=?`` broken by a zero-width space)."""
+    result = service.invite(
+        INJECTION, "kim@example.com", agent="ana", team="1st Level", channel="phone",
+        resolved_at=T0 - timedelta(hours=2),
+    )  # fmt: skip
+    assert result.ticket_id == INJECTION
+    with smtp_server() as server:
+        report = service.send_due(SMTPSender(server.host, server.port, timeout=5))
+    assert (report.sent, report.failed) == (1, 0)
+    [received] = server.handler.received
+    names = [line.split(":", 1)[0] for line in _header_lines(received.data) if line[:1] != " "]
+    assert names == list(received.message.keys())
+    assert sorted(names) == sorted(CSAT_HEADERS)
+    parsed = BytesParser(policy=policy.default).parsebytes(received.data)
+    assert parsed.get_all("Reply-To") is None and not parsed.defects
+    subject = str(parsed["Subject"])
+    assert "\r" not in subject and "\n" not in subject
+    assert ENCODED_WORD_BREAK in subject
+    assert subject.replace(ENCODED_WORD_BREAK, "") == f"How did we do? Your ticket {INJECTION}"
+    plain = parsed.get_body(("plain",))
+    assert (
+        plain is not None and f"Your ticket {INJECTION} has been resolved." in plain.get_content()
+    )
+    assert _rows(engine)[0].status == Status.SENT
+
+
+def _insert_raw(engine: Engine, like: Invitation, **changes: object) -> int:
+    """A copy of the row ``like`` written straight into the table, bypassing
+    ``invite``'s validation (as rows of older versions could be)."""
+    nonce = new_nonce()
+    values = {c.key: getattr(like, c.key) for c in Invitation.__table__.columns if c.key != "id"}
+    token = derive_token(SECRET.encode(), nonce)
+    values |= {"nonce": nonce, "token_hash": token_hash(token)} | changes
+    with Session(engine) as session, session.begin():
+        row = Invitation(**values)
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def test_an_email_that_cannot_be_built_fails_its_invitation_and_the_run_goes_on(
+    service: SurveyService, engine: Engine
+) -> None:
+    """Rows holding what no email may hold fail with the reason (naming the
+    value, never quoting an address); the encoded-word ticket id that used to
+    raise inside the batch is sent, neutralised; all 150 good rows go out."""
+    _invite(service, 150)
+    like = _rows(engine)[0]
+    early = like.due_at - timedelta(minutes=5)  # claimed first: the run must go on after them
+    poisoned = _insert_raw(engine, like, ticket_id=SURROGATE, due_at=early, email="p@example.com")
+    broken = {
+        _insert_raw(engine, like, ticket_id="B-1\r\nBcc: evil@attacker.example", due_at=early):
+            "cannot build the email: ticket_id: contains control characters (CR, LF, ...)",
+        _insert_raw(engine, like, ticket_id="B-2", due_at=early,
+                    email="kim@example.com, evil@attacker.example"):
+            "cannot build the email: email: not a single plain address",
+        _insert_raw(engine, like, ticket_id="B-3", due_at=early,
+                    email="=?utf-8?q?x=0D=0ABcc=3A_e=40attacker.example?=@example.com"):
+            "cannot build the email: email: not a single plain address",
+        _insert_raw(engine, like, ticket_id="B-4", due_at=early,
+                    base_url="https://example.com/?=?utf-8?q?=0D=0AX:_y?="):
+            "cannot build the email: base_url: not a plain http(s) URL",
+    }  # fmt: skip
+    box = Mailbox()
+    report = service.send_due(CallableSender(box))
+    assert (report.sent, report.failed, report.retried) == (151, 4, 0)
+    assert sorted(report.failures) == sorted(broken.items())
+    rows = {row.id: row for row in _rows(engine)}
+    for invitation_id, reason in broken.items():
+        row = rows.pop(invitation_id)
+        assert (row.status, row.last_error, row.claim_id) == (Status.FAILED, reason, None)
+        assert "@" not in reason
+    assert all(row.status == Status.SENT for row in rows.values())
+    [email] = box.to("p@example.com")
+    assert rows[poisoned].message_id == email["Message-ID"]
+    assert str(email["Subject"]).replace(ENCODED_WORD_BREAK, "").endswith(SURROGATE)
+    assert service.send_due(CallableSender(box)).failed == 0  # failed rows are not tried again

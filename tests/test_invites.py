@@ -181,6 +181,11 @@ def test_cancel_leaves_sent_invitations_answerable(service: SurveyService) -> No
         ({"agent": ""}, "agent"),
         ({"team": "x" * 256}, "team"),
         ({"ticket_id": "T\n1"}, "ticket_id"),
+        ({"ticket_id": "T\u20281"}, "ticket_id"),
+        ({"ticket_id": "T-\ud800"}, "ticket_id"),
+        ({"agent": "ana\udcff"}, "agent"),
+        ({"team": "\udfff1st"}, "team"),
+        ({"category": "VPN\ud83d"}, "category"),
         ({"locale": "fr"}, "locale"),
         ({"category": ""}, "category"),
     ],
@@ -201,6 +206,31 @@ def test_invalid_input_is_rejected(
         service.invite(**args)  # type: ignore[arg-type]
     assert info.value.field == field
     assert _count(service) == 0
+
+
+@pytest.mark.parametrize("field", ["ticket_id", "agent", "team", "category"])
+def test_a_lone_surrogate_is_refused_in_every_text_field_of_invite_many(
+    service: SurveyService, clock: FixedClock, field: str
+) -> None:
+    """A lone surrogate (e.g. from undecodable bytes) fits no database, email or
+    page: it is refused by name before anything is written."""
+    bad = replace(_requests(clock, 1)[0], **{"ticket_id": "B-1", field: "x\ud800y"})
+    with pytest.raises(
+        InvalidInputError, match=r"row 4: .*must not contain lone surrogates"
+    ) as info:
+        service.invite_many([*_requests(clock, 3), bad])
+    assert info.value.field == field
+    assert "\ud800" not in str(info.value)
+    assert _count(service) == 0
+
+
+def test_an_encoded_word_in_a_ticket_id_is_kept_as_written(service: SurveyService) -> None:
+    """Ticket ids are the host's keys: RFC 2047 syntax is stored as given (the
+    email neutralises it where it reaches a header)."""
+    ticket = "=?utf-8?q?x=0D=0AReply-To:_evil@attacker.example?="
+    result = _invite(service, ticket, "kim@example.com")
+    assert result.ticket_id == ticket and result.decision is Decision.SEND
+    assert service.cancel(ticket) == 1
 
 
 def test_naive_datetime_is_rejected(service: SurveyService) -> None:

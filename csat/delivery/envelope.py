@@ -21,6 +21,8 @@ class Envelope:
     expires_at: datetime
     #: ``True`` for the one reminder, ``False`` for the invitation itself.
     reminder: bool = False
+    #: The base URL the invitation's links are built on (``None``: ``CSAT_BASE_URL``).
+    base_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,28 +5,45 @@ Templates live under ``csat/templates/csat/email/`` (``subject.<locale>.txt``,
 ``base.html``); a host overrides any of them with its own Jinja loader (e.g.
 ``ChoiceLoader([FileSystemLoader("my_templates"), default_loader()])``).
 Every email is rendered from them and built with the :mod:`email` package.
-Every link is built from ``CSAT_BASE_URL``; the token is rebuilt from the
-stored nonce. The primary question becomes one-click buttons, each opening the
-survey page with that answer preselected (a GET never records anything).
+Every link is built from the base URL the invitation stored when it was made
+(``CSAT_BASE_URL`` for rows older than that); the token is rebuilt from the
+stored nonce.
+
+Every value that reaches a header is hostile until checked: control
+characters and lone surrogates make the email fail (:class:`MessageBuildError`,
+that invitation only), and RFC 2047 encoded-word syntax (``=?``) is broken
+with a zero-width space, so that no version of the :mod:`email` package
+decodes it into the header (CPython's CVE-2024-6923 wrote a decoded CR LF out
+as new headers). The serialised email is then parsed back and must hold
+exactly the headers csat wrote, each once, with the values it wrote, and no
+bare CR or LF (:func:`check_serialised`).
+
+The primary question becomes one-click buttons, each opening the survey page
+with that answer preselected (a GET never records anything).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.errors import NonASCIILocalPartDefect
+from email.errors import MessageError, NonASCIILocalPartDefect
 from email.headerregistry import Address, BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
+from email.parser import BytesParser
 from email.policy import SMTP, EmailPolicy
+from email.policy import default as default_policy
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 
 from babel.dates import format_date as babel_format_date
 
 from ..config import Settings
-from ..errors import ConfigurationError
-from ..links import one_click_url, survey_url, unsubscribe_url
+from ..errors import ConfigurationError, InvalidAddressError, InvalidInputError, MessageBuildError
+from ..invitations.addresses import normalize_address
+from ..links import check_base_url, one_click_url, survey_url, unsubscribe_url
 from ..survey.model import Question, Survey
 from ..tokens import derive_token
 from .envelope import Envelope, OutgoingEmail
@@ -36,6 +53,23 @@ if TYPE_CHECKING:
 
 #: Locales with complete stock templates.
 LOCALES = ("en", "de")
+
+#: Characters no header value may hold: C0 controls, DEL, and what
+#: :meth:`str.splitlines` takes for a line end.
+_UNSAFE = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+#: Put between ``=`` and ``?``: an RFC 2047 encoded word starts with ``=?``.
+ENCODED_WORD_BREAK = "\u200b"
+#: The headers a survey email has, each once (``Reply-To``, ``In-Reply-To``
+#: and ``References`` only where set); the MIME ones come from :mod:`email`.
+HEADERS = frozenset({
+    "Subject", "From", "To", "Reply-To", "Date", "Message-ID", "In-Reply-To", "References",
+    "Auto-Submitted", "X-Auto-Response-Suppress", "List-Unsubscribe", "List-Unsubscribe-Post",
+    "MIME-Version", "Content-Type", "Content-Language",
+})  # fmt: skip
+#: The headers of each of its two parts.
+PART_HEADERS = frozenset({"Content-Type", "Content-Transfer-Encoding", "MIME-Version"})
+_BARE_LINE_END = re.compile(rb"\r(?!\n)|(?<!\r)\n")
 
 
 class _UnfoldedHeader(UnstructuredHeader, BaseHeader):
@@ -80,14 +114,46 @@ def default_loader() -> BaseLoader:
     return PackageLoader("csat.delivery", "templates")
 
 
+def unsafe(value: str) -> str | None:
+    """Why ``value`` cannot go into a header (control character, lone surrogate), or None."""
+    if _SURROGATE.search(value):
+        return "contains a lone surrogate"
+    if _UNSAFE.search(value):
+        return "contains control characters (CR, LF, ...)"
+    return None
+
+
+def neutralise(value: str) -> str:
+    """``value`` with RFC 2047 encoded-word syntax broken up (``=?`` gets a
+    zero-width space), so that it is shown as written, never decoded."""
+    return value.replace("=?", f"={ENCODED_WORD_BREAK}?")
+
+
+def header_text(value: str, field: str) -> str:
+    """``value`` fit for a header: refused if :func:`unsafe`, else neutralised (:func:`neutralise`).
+
+    :raises MessageBuildError: naming ``field``, never quoting the value.
+    """
+    problem = unsafe(value)
+    if problem is not None:
+        raise MessageBuildError(field, problem)
+    return neutralise(value)
+
+
 def parse_address(value: str, key: str) -> Address:
     """One ``Name <user@domain>`` or ``user@domain`` address, or a ConfigurationError.
 
-    A non-ASCII address is valid: its emails are sent with SMTPUTF8.
+    A non-ASCII address is valid: its emails are sent with SMTPUTF8. Encoded
+    words in the display name are decoded, and the result is checked and
+    neutralised like every header value.
     """
-    if any(c in value for c in "\r\n"):
-        raise ConfigurationError(key, "must not contain line breaks")
-    header = HeaderRegistry()("From", value)
+    problem = unsafe(value)
+    if problem is not None:
+        raise ConfigurationError(key, f"must not contain line breaks: {problem}")
+    try:
+        header = HeaderRegistry()("From", value)
+    except ValueError as e:  # e.g. a line break decoded from an encoded word
+        raise ConfigurationError(key, f"not a valid address: {value!r} ({e})") from e
     addresses: tuple[Address, ...] = getattr(header, "addresses", ())
     defects = [
         d for d in getattr(header, "defects", ()) if not isinstance(d, NonASCIILocalPartDefect)
@@ -96,7 +162,65 @@ def parse_address(value: str, key: str) -> Address:
         raise ConfigurationError(key, f"not a single email address: {value!r}")
     if defects:
         raise ConfigurationError(key, f"not a valid address: {value!r} ({defects[0]})")
-    return addresses[0]
+    address = addresses[0]
+    problem = unsafe(address.display_name) or unsafe(address.addr_spec)
+    if problem is not None:  # decoded from an encoded word
+        raise ConfigurationError(key, f"not a valid address: {value!r} ({problem})")
+    name = neutralise(address.display_name)
+    return Address(display_name=name, username=address.username, domain=address.domain)
+
+
+def recipient_address(value: str) -> Address:
+    """The ``To`` of an email: exactly one plain address (as stored rows should hold).
+
+    :raises MessageBuildError: anything else (the reason does not quote it).
+    """
+    problem = unsafe(value)
+    if problem is not None:
+        raise MessageBuildError("email", problem)
+    try:
+        normalize_address(value)  # refuses encoded-word syntax, which To would decode
+        local, _, domain = value.rpartition("@")
+        address = Address(username=local, domain=domain)
+    except (InvalidAddressError, ValueError, MessageError) as e:
+        raise MessageBuildError("email", "not a single plain address") from e
+    if address.addr_spec != value:  # e.g. a local part that needs quoting
+        raise MessageBuildError("email", "not a single plain address")
+    return address
+
+
+def check_serialised(data: bytes, written: Sequence[tuple[str, str]]) -> None:
+    """Check the bytes of an email before they go out.
+
+    Parsed back with the :mod:`email` package's public parser, they must hold
+    the headers of ``written`` (name, value as csat meant it), each once and
+    with that value, plus MIME-Version and Content-Type; two parts with only
+    MIME headers; and no bare CR or LF anywhere.
+
+    :raises MessageBuildError: the first difference found.
+    """
+    if _BARE_LINE_END.search(data):
+        raise MessageBuildError("email", "a bare CR or LF in the serialised email")
+    parsed = BytesParser(policy=default_policy).parsebytes(data)
+    names = [name for name, _ in written]
+    expected = sorted([*names, "MIME-Version", "Content-Type"])
+    found = sorted(parsed.keys())
+    if found != expected or not set(found) <= HEADERS:
+        extra = sorted(set(found) - set(expected)) or sorted(set(found) ^ set(expected))
+        raise MessageBuildError("email", f"headers differ from those written: {extra}")
+    for name, value in written:
+        if " ".join(str(parsed[name]).split()) != " ".join(value.split()):
+            raise MessageBuildError(name, "its serialised value differs from the one written")
+    if parsed.get_content_type() != "multipart/alternative":
+        raise MessageBuildError("email", "not a multipart/alternative email")
+    parts = list(parsed.iter_parts())
+    types = [part.get_content_type() for part in parts]
+    if types != ["text/plain", "text/html"]:
+        raise MessageBuildError("email", f"unexpected parts: {types}")
+    for part in parts:
+        keys = part.keys()
+        if len(keys) != len(set(keys)) or not set(keys) <= PART_HEADERS:
+            raise MessageBuildError("email", f"unexpected part headers: {sorted(keys)}")
 
 
 def message_id(invitation_id: int, nonce: str, domain: str, *, reminder: bool = False) -> str:
@@ -183,9 +307,21 @@ class MessageBuilder:
                 return candidate
         return survey.locales[0]
 
+    def base_url(self, envelope: Envelope) -> str:
+        """The base URL of the invitation's links: the one it stored, else ``CSAT_BASE_URL``.
+
+        :raises MessageBuildError: a stored base URL that is not a plain http(s) URL.
+        """
+        if envelope.base_url is None:
+            return self.settings.base_url
+        try:
+            return check_base_url(envelope.base_url)
+        except InvalidInputError as e:
+            raise MessageBuildError("base_url", "not a plain http(s) URL") from e
+
     def context(self, envelope: Envelope, survey: Survey, locale: str) -> dict[str, Any]:
         """What the templates see."""
-        base = self.settings.base_url
+        base = self.base_url(envelope)
         token = derive_token(self.secret, envelope.nonce)
         question = survey.primary_question
         return {
@@ -221,43 +357,76 @@ class MessageBuilder:
         """The complete email for ``envelope``, dated ``now``.
 
         Its policy writes raw UTF-8 headers if it :meth:`needs_smtputf8`.
+
+        :raises MessageBuildError: a value of the row cannot go into the email.
         """
+        return self._build(envelope, survey, now)[0]
+
+    def _build(
+        self, envelope: Envelope, survey: Survey, now: datetime
+    ) -> tuple[EmailMessage, list[tuple[str, str]]]:
+        """:meth:`build`, and the headers written (name, value as meant)."""
+        header_text(envelope.ticket_id, "ticket_id")  # shown in the Subject
+        recipient = recipient_address(envelope.email)
         locale = self.locale_for(survey, envelope.locale)
         context = self.context(envelope, survey, locale)
         utf8 = self.needs_smtputf8(envelope.email)
         message = EmailMessage(policy=UTF8_POLICY if utf8 else POLICY)
-        message["Subject"] = " ".join(self.render(f"subject.{locale}.txt", context).split())
-        message["From"] = self.sender
-        message["To"] = envelope.email
+        written: list[tuple[str, str]] = []
+
+        def write(name: str, value: str | Address) -> None:
+            text = str(value)
+            if isinstance(value, str):
+                value = text = header_text(text, name)
+            message[name] = value
+            written.append((name, text))
+
+        subject = " ".join(self.render(f"subject.{locale}.txt", context).split())
+        write("Subject", subject)
+        write("From", self.sender)
+        write("To", recipient)
         if self.reply_to is not None:
-            message["Reply-To"] = self.reply_to
-        message["Date"] = format_datetime(now)
-        message["Message-ID"] = message_id(
+            write("Reply-To", self.reply_to)
+        write("Date", format_datetime(now))
+        mid = message_id(
             envelope.invitation_id, envelope.nonce, self.domain, reminder=envelope.reminder
         )
+        write("Message-ID", mid)
         if envelope.reminder:
             original = message_id(envelope.invitation_id, envelope.nonce, self.domain)
-            message["In-Reply-To"] = original
-            message["References"] = original
-        message["Auto-Submitted"] = "auto-generated"
-        message["X-Auto-Response-Suppress"] = "All"
-        message["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+            write("In-Reply-To", original)
+            write("References", original)
+        write("Auto-Submitted", "auto-generated")
+        write("X-Auto-Response-Suppress", "All")
+        write("List-Unsubscribe", f"<{context['unsubscribe_url']}>")
+        write("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
         plain = self.render(f"invitation.{locale}.txt", context)
         message.set_content(plain, cte="quoted-printable")
         html = self.render(f"invitation.{locale}.html", context)
         message.add_alternative(html, subtype="html", cte="quoted-printable")
         # After the parts: making the message multipart moves Content-* headers into them.
-        message["Content-Language"] = locale
-        return message
+        write("Content-Language", locale)
+        return message, written
 
     def prepare(self, envelope: Envelope, survey: Survey, now: datetime) -> OutgoingEmail:
-        """:meth:`build`, serialised for sending."""
-        message = self.build(envelope, survey, now)
+        """:meth:`build`, serialised for sending and checked (:func:`check_serialised`).
+
+        :raises MessageBuildError: the email cannot be built, or its bytes are not
+            what csat wrote; the reason names the value, never quotes it.
+        """
+        try:
+            message, written = self._build(envelope, survey, now)
+            data = message.as_bytes()
+        except MessageBuildError:
+            raise
+        except (ValueError, UnicodeError, MessageError) as e:
+            # e.g. a text the email package cannot encode; its message may quote an address
+            raise MessageBuildError("email", type(e).__name__) from e
+        check_serialised(data, written)
         return OutgoingEmail(
             message=message,
             sender=self.sender.addr_spec,
             recipient=envelope.email,
-            data=message.as_bytes(),
+            data=data,
             smtputf8=self.needs_smtputf8(envelope.email),
         )

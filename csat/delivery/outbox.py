@@ -20,8 +20,10 @@ Transient failures are retried with exponential backoff and full jitter
 (capped at :attr:`~csat.delivery.RetryPolicy.cap`); after
 :attr:`~csat.delivery.RetryPolicy.give_up` of failing the invitation fails
 with the last reason. Permanent failures (5xx) fail at once with the server's
-reply. One reminder goes out ``CSAT_REMINDER_DAYS`` after sending when there
-is no answer yet.
+reply, and so does an email that cannot be built safely from its row
+(:class:`~csat.errors.MessageBuildError`): the run goes on with the others.
+One reminder goes out ``CSAT_REMINDER_DAYS`` after sending when there is no
+answer yet.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import Clock
 from ..config import Settings
-from ..errors import DatabaseError, DeliveryError, SenderConfigurationError
+from ..errors import DatabaseError, DeliveryError, MessageBuildError, SenderConfigurationError
 from ..storage.engine import execute_update
 from ..storage.models import Invitation
 from ..survey.catalog import SurveyCatalog
@@ -243,8 +245,15 @@ class Outbox:
     def _send_one(
         self, sender: Sender, item: Claimed, now: datetime, report: SendReport
     ) -> dict[str, Any]:
-        """Build and send one email; the values to store for its row."""
-        email = self.builder.prepare(item.envelope, item.survey, now)
+        """Build and send one email; the values to store for its row.
+
+        An email that cannot be built (a stored value unfit for it) fails its
+        invitation with the reason, and the run goes on with the next.
+        """
+        try:
+            email = self.builder.prepare(item.envelope, item.survey, now)
+        except MessageBuildError as e:
+            return failure_values(item, e, now, report, self.retry)
         try:
             sender.send(email)
         except (SenderConfigurationError, SenderUnavailableError):

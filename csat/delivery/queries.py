@@ -31,7 +31,7 @@ class Claimed:
 COLUMNS = (
     Invitation.id, Invitation.ticket_id, Invitation.email, Invitation.locale, Invitation.nonce,
     Invitation.expires_at, Invitation.survey_version, Invitation.attempts,
-    Invitation.failing_since,
+    Invitation.failing_since, Invitation.base_url,
 )  # fmt: skip
 
 
@@ -39,7 +39,7 @@ def claimed(row: Any, surveys: dict[str, Survey], reminder: bool) -> Claimed:
     """The :class:`Claimed` of a row of :data:`COLUMNS` (read before its claim)."""
     envelope = Envelope(
         invitation_id=row.id, ticket_id=row.ticket_id, email=row.email, locale=row.locale,
-        nonce=row.nonce, expires_at=row.expires_at, reminder=reminder,
+        nonce=row.nonce, expires_at=row.expires_at, reminder=reminder, base_url=row.base_url,
     )  # fmt: skip
     return Claimed(envelope, surveys[row.survey_version], row.attempts + 1, row.failing_since)
 

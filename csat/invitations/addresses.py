@@ -1,8 +1,9 @@
 """Strict validation of customer email addresses.
 
 One plain address only: no display name, no angle brackets, no list, no
-CR/LF or other control characters (no header injection), no quoted local
-part. The syntax check itself is :mod:`email_validator`'s.
+CR/LF or other control characters and no RFC 2047 encoded-word syntax
+(``=?``, which the :mod:`email` package would decode inside the ``To``
+header; no header injection), no quoted local part. The syntax check itself is :mod:`email_validator`'s.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ def normalize_address(address: object) -> str:
         raise InvalidAddressError(address, "contains white space")
     if _FORBIDDEN.search(candidate):
         raise InvalidAddressError(address, "not a single plain address")
+    if "=?" in candidate:
+        raise InvalidAddressError(address, "contains RFC 2047 encoded-word syntax (=?)")
     # Imported here: compiling email_validator's patterns is most of csat's import time.
     from email_validator import EmailNotValidError, validate_email
 

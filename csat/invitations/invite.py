@@ -36,7 +36,11 @@ from .rules import (
 )
 
 CHANNELS = ("ticket", "phone", "chat")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: C0 controls, DEL, and the other characters :meth:`str.splitlines` ends a line at.
+_CONTROL = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
+#: Half of a UTF-16 pair alone (e.g. from undecodable bytes in argv): no
+#: database, email or page can hold it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 #: Rows per look-up or insert statement in ``invite_many``.
 CHUNK_SIZE = 900
 
@@ -115,6 +119,8 @@ def _text(value: object, field: str, *, optional: bool = False, limit: int = 255
         raise InvalidInputError(field, "must be a non-empty string")
     if len(value) > limit:
         raise InvalidInputError(field, f"must be at most {limit} characters")
+    if _SURROGATE.search(value):
+        raise InvalidInputError(field, "must not contain lone surrogates")
     if _CONTROL.search(value):
         raise InvalidInputError(field, "must not contain control characters")
     return value
