@@ -8,6 +8,7 @@ be exactly one ``csat: error: ...`` line on stderr, never a traceback.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -214,6 +215,8 @@ def test_invite_bad_input_exits_2_and_writes_nothing(
         (["--survey", "nope"], "unknown survey 'nope'"),
         (["--locale", "fr"], "Invalid value for '--locale'"),
         (["--base-url", "ftp://x"], "base_url: 'ftp://x' is not an http(s) URL"),
+        (["--base-url", "https://x/?=?utf-8?q?=0D=0A?="], "base_url: 'https://x/?=?utf-8"),
+        (["--base-url", "https://x/s\r\nX: y"], "base_url: must be at most 900 printable ASCII"),
         (["--bogus"], "'--bogus'"),
     ],
 )
@@ -395,3 +398,43 @@ def test_python_dash_m_runs_the_same_commands() -> None:
         )
         assert done.returncode == 0, done.stderr
         assert "Serve the survey pages" in done.stdout
+
+
+def test_invite_base_url_is_the_base_of_every_link_csat_send_writes(db: str) -> None:
+    """``csat invite --base-url X`` prints a link on X; ``csat send`` (with another
+    CSAT_BASE_URL) sends that same link: buttons, survey and unsubscribe links,
+    List-Unsubscribe. One invitation, one link."""
+    from email import policy
+    from email.parser import BytesParser
+
+    from tests.smtp_server import smtp_server
+
+    printed = {}
+    for n in range(3):
+        email = f"kim{n}@example.com"
+        result = run(*invite_args(db, f"T-{n}", email), "--base-url", "https://help.example.com/s/")
+        assert result.exit_code == 0, result.output
+        printed[email] = result.stdout.strip()
+        assert printed[email].startswith("https://help.example.com/s/")
+    assert {row.base_url for row in invitation_rows(db)} == {"https://help.example.com/s/"}
+    env = {"CSAT_BASE_URL": "https://elsewhere.example.org/survey"}
+    with smtp_server() as server:
+        sent = run("send", "--db", db, "--smtp-host", server.host, "--smtp-port",
+                   str(server.port), env=env)  # fmt: skip
+    assert sent.exit_code == 0, sent.output
+    assert len(server.handler.received) == 3
+    for received in server.handler.received:
+        [email] = received.rcpt_tos
+        link = printed[email]
+        message = BytesParser(policy=policy.default).parsebytes(received.data)
+        assert str(message["List-Unsubscribe"]) == f"<{link}/unsubscribe>"
+        for kind in ("plain", "html"):
+            body = message.get_body((kind,))
+            assert body is not None
+            text = body.get_content()
+            assert "elsewhere.example.org" not in text
+            urls = re.findall(r"https?://[^\s\"<>]+", text)
+            assert urls and all(u.startswith(link) for u in urls), urls
+            assert f"{link}/unsubscribe" in text and f"{link}?understood=" in text
+    again = run(*invite_args(db, "T-0", "kim0@example.com"), env=env)
+    assert again.stdout.strip() == printed["kim0@example.com"]  # the stored link, not the new base

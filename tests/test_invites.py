@@ -10,7 +10,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from csat import Decision, FixedClock, InviteRequest, Reason, Settings, Status, SurveyService
-from csat.errors import InvalidInputError, NaiveDatetimeError, UnknownSurveyError
+from csat.errors import (
+    ConfigurationError,
+    InvalidInputError,
+    NaiveDatetimeError,
+    UnknownSurveyError,
+)
 from csat.storage.models import Invitation, SurveyVersion
 from csat.tokens import derive_token, token_hash
 
@@ -430,3 +435,28 @@ def test_unknown_survey_lists_known_keys(service: SurveyService) -> None:
         _invite(service, "T-1", "kim@example.com", survey="nope")
     assert isinstance(info.value, InvalidInputError)
     assert info.value.field == "survey"
+
+
+def test_an_invitation_keeps_the_base_url_of_its_link(engine, clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+    """The base URL is stored when the invitation is made: a later service with
+    another CSAT_BASE_URL shows the same link; rows from before fall back."""
+    first = SurveyService(
+        engine, settings=Settings(secret_key=SECRET, base_url="https://a.example/s"), clock=clock
+    )
+    made = _invite(first, "T-1", "kim@example.com")
+    assert made.url == f"https://a.example/s/{made.token}"
+    later = SurveyService(
+        engine, settings=Settings(secret_key=SECRET, base_url="https://b.example/s"), clock=clock
+    )
+    assert _invite(later, "T-1", "kim@example.com").url == made.url
+    request = InviteRequest("T-1", "kim@example.com", "ana", "1st Level", "phone", clock())
+    assert later.invite_many([request])[0].url == made.url
+    assert later.link_for(made.invitation_id) == made.url
+    with Session(engine) as s, s.begin():
+        row = s.get(Invitation, made.invitation_id)
+        assert row is not None and row.base_url == "https://a.example/s"
+        row.base_url = None  # made before the base URL was stored
+    assert later.link_for(made.invitation_id) == f"https://b.example/s/{made.token}"
+    broken = Settings(secret_key=SECRET, base_url="https://b.example/s?x=1")
+    with pytest.raises(ConfigurationError, match="CSAT_BASE_URL"):
+        _invite(SurveyService(engine, settings=broken, clock=clock), "T-2", "kim@example.com")

@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ..config import DEFAULTS, Settings
 from ..errors import CSATError, DatabaseError, InvalidInputError
+from ..links import check_base_url
 from ..service import SurveyService
 from ..storage import migrate
 from ..storage.engine import create_csat_engine, masked_url, normalize_url
@@ -145,9 +146,7 @@ def settings_for(db_url: str, *, base_url: str | None = None, secret: bool) -> S
     """
     settings = Settings.from_env().replace(database_url=db_url)
     if base_url is not None:
-        if not base_url.startswith(("http://", "https://")):
-            raise InvalidInputError("base_url", f"{base_url!r} is not an http(s) URL")
-        settings = settings.replace(base_url=base_url)
+        settings = settings.replace(base_url=check_base_url(base_url))
     if secret:
         settings.require_secret_key()
     return settings

@@ -31,7 +31,7 @@ from .rules import COOLDOWN_STATUSES, Decision, Reason, decide, status_for
 _TABLE = metadata.tables[Invitation.__tablename__]
 _EXISTING = (
     Invitation.id, Invitation.survey_key, Invitation.ticket_id, Invitation.reason,
-    Invitation.status, Invitation.due_at, Invitation.nonce,
+    Invitation.status, Invitation.due_at, Invitation.nonce, Invitation.base_url,
 )  # fmt: skip
 #: Decided rows held (about 1 KB each) before they are inserted with one
 #: executemany, in the caller's order: decisions go in due order, but rows
@@ -113,7 +113,7 @@ def _invite_chunk(batch: _Batch, chunk: Sequence[invites._Prepared]) -> None:
             token = derive_token(inviter.secret, stored.nonce)
             batch.results[p.index] = inviter.make_result(
                 stored.id, stored.ticket_id, stored.survey_key, stored.reason, stored.status,
-                stored.due_at, token, created=False,
+                stored.due_at, token, created=False, base_url=stored.base_url,
             )  # fmt: skip
             continue
         if stored is not None or pair in seen:
@@ -158,7 +158,7 @@ def _insert(
     for (p, reason), token, id_ in zip(new, tokens, ids, strict=True):
         results[p.index] = inviter.make_result(
             id_, p.request.ticket_id, p.survey_key, reason, status_for(reason), p.due_at, token,
-            created=True,
+            created=True, base_url=inviter.base_url,
         )  # fmt: skip
 
 

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from ..clock import ensure_aware
 from ..config import Settings
-from ..errors import InvalidAddressError, InvalidInputError
-from ..links import survey_url
+from ..errors import ConfigurationError, InvalidAddressError, InvalidInputError
+from ..links import check_base_url, survey_url
 from ..storage.models import Invitation, OptOut
 from ..survey.catalog import SurveyCatalog
 from ..survey.model import Survey
@@ -133,10 +133,16 @@ class Inviter:
         self.settings = settings
         self.catalog = catalog
         self.secret = secret
+        try:
+            #: Stored with every new invitation: its links are built on it.
+            self.base_url = check_base_url(settings.base_url)
+        except InvalidInputError as e:
+            raise ConfigurationError("CSAT_BASE_URL", str(e)) from e
 
-    def link(self, token: str) -> str:
-        """The survey URL for ``token``."""
-        return survey_url(self.settings.base_url, token)
+    def link(self, token: str, base_url: str | None = None) -> str:
+        """The survey URL for ``token`` on an invitation's stored ``base_url``
+        (``None``, rows made before it was stored: ``CSAT_BASE_URL``)."""
+        return survey_url(base_url if base_url is not None else self.settings.base_url, token)
 
     def prepare(
         self, request: InviteRequest, index: int = 0, memo: PrepareMemo | None = None
@@ -197,7 +203,7 @@ class Inviter:
         """The result for a stored invitation row."""
         return self.make_result(
             row.id, row.ticket_id, row.survey_key, row.reason, row.status, row.due_at,
-            derive_token(self.secret, row.nonce), created=created,
+            derive_token(self.secret, row.nonce), created=created, base_url=row.base_url,
         )  # fmt: skip
 
     def make_result(
@@ -211,7 +217,9 @@ class Inviter:
         token: str,
         *,
         created: bool,
+        base_url: str | None,
     ) -> InviteResult:
+        """The result of an invitation; its link on its stored ``base_url``."""
         reason = reason_value if isinstance(reason_value, Reason) else Reason(reason_value)
         status = status_value if isinstance(status_value, Status) else Status(status_value)
         shown = None if status is Status.SKIPPED else token
@@ -224,7 +232,7 @@ class Inviter:
             status=status,
             due_at=due_at,
             token=shown,
-            url=None if shown is None else self.link(shown),
+            url=None if shown is None else self.link(shown, base_url),
             created=created,
         )
 
@@ -269,6 +277,7 @@ class Inviter:
             "nonce": nonce,
             "token_hash": token_hash(token),
             "attempts": 0,
+            "base_url": self.base_url,
         }, token
 
     # -- one -------------------------------------------------------------------
@@ -306,7 +315,7 @@ class Inviter:
         self.catalog.ensure_stored(session, self.catalog.get(p.survey_key), now)
         values, _ = self.row_values(p, reason, now)
         if existing is not None:  # decided again (see _reactivatable): same row, same link
-            for key in ("nonce", "token_hash", "created_at"):
+            for key in ("nonce", "token_hash", "created_at", "base_url"):
                 values.pop(key)
             for key, value in values.items():
                 setattr(existing, key, value)
