@@ -318,3 +318,51 @@ def test_the_serialised_email_is_checked_against_the_headers_written() -> None:
         "written",
         "bare LF": "cannot build the email: email: a bare CR or LF in the serialised email",
     }
+
+
+def _survey_with(questions: list[dict[str, object]]) -> Survey:
+    """The stock survey's primary question followed by ``questions``."""
+    data = stock_survey("quick").to_dict()
+    data["questions"] = [data["questions"][0], *questions]
+    return Survey.from_dict(data)
+
+
+def _question(key: str, kind: str = "scale", *, required: bool = False) -> dict[str, object]:
+    text = {"en": key, "de": key}
+    question: dict[str, object] = {
+        "key": key, "type": kind, "dimension": "none", "text": text, "required": required,
+    }  # fmt: skip
+    if kind == "scale":
+        question |= {"min": 1, "max": 5, "dimension": "helped"}
+    return question
+
+
+@pytest.mark.parametrize(
+    ("survey", "en", "de"),
+    [
+        (stock_survey("post_ticket"), "Five more questions and a comment are optional.",
+         "Fünf weitere Fragen und ein Kommentar sind freiwillig."),
+        (stock_survey("quick"), "One more question and a comment are optional.",
+         "Eine weitere Frage und ein Kommentar sind freiwillig."),
+        (_survey_with([]), None, None),
+        (_survey_with([_question("c", "text")]), "A comment is optional.",
+         "Ein Kommentar ist freiwillig."),
+        (_survey_with([_question("a", required=True), _question("b"), _question("c")]),
+         "One more question is required. Two more questions are optional.",
+         "Eine weitere Frage ist Pflicht. Zwei weitere Fragen sind freiwillig."),
+    ],
+    ids=["post_ticket", "quick", "primary-only", "comment-only", "required"],
+)  # fmt: skip
+def test_the_email_says_truly_what_else_the_survey_asks(
+    survey: Survey, en: str | None, de: str | None
+) -> None:
+    builder = MessageBuilder(_settings(), SECRET)
+    for locale, sentence in (("en", en), ("de", de)):
+        plain, html = _parts(builder.build(_envelope(locale), survey, NOW))
+        for text in (" ".join(plain.split()), html):
+            assert "Two more questions and a comment" not in text
+            assert "Zwei weitere Fragen und ein Kommentar" not in text
+            if sentence is None:
+                assert "optional" not in text and "freiwillig" not in text
+            else:
+                assert sentence in text

@@ -226,6 +226,31 @@ def test_one_reminder_when_unanswered(
     assert all(row.reminder_due_at is None for row in rows.values())
 
 
+def test_an_invitation_answered_before_its_email_is_not_sent_nor_reminded(
+    service: SurveyService, engine: Engine, clock: FixedClock
+) -> None:
+    """The link printed by ``invite`` (or shown by the host) was answered while the
+    invitation was still pending: its email would ask again, so it never goes out,
+    neither when claimed nor when a run already holds it."""
+    _invite(service, 12)
+    rows = _rows(engine)
+    links = {row.ticket_id: service.link_for(row.id) for row in rows}
+    for ticket in ("T-0", "T-11"):  # the first row claimed, and one a run looks at again
+        link = links[ticket]
+        assert link is not None
+        service.record(link.rsplit("/", 1)[1], {"understood": 4})
+    assert service.count_due() == 10
+    box = Mailbox()
+    report = service.send_due(CallableSender(box))
+    assert (report.sent, report.failed) == (10, 0) and len(box.messages) == 10
+    assert not box.to("t0@example.com") and not box.to("t11@example.com")
+    clock.advance(days=4)
+    assert service.send_due(CallableSender(box)).reminded == 10
+    assert not box.to("t0@example.com") and not box.to("t11@example.com")
+    statuses = {row.ticket_id: row.status for row in _rows(engine)}
+    assert statuses["T-0"] == statuses["T-11"] == Status.PENDING
+
+
 def test_no_reminder_when_disabled(engine: Engine, settings: Settings, clock: FixedClock) -> None:
     service = SurveyService(engine, settings=settings.replace(reminder=timedelta(0)), clock=clock)
     _invite(service, 1)

@@ -107,6 +107,26 @@ class Button:
     caption: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Remaining:
+    """What the survey asks besides its primary question, so the email says so truly."""
+
+    #: Further questions that must be answered (any type).
+    required: int
+    #: Optional further questions with a scale or choices.
+    questions: int
+    #: Optional free-text questions (comments).
+    comments: int
+
+    @classmethod
+    def of(cls, survey: Survey) -> Remaining:
+        """Count the questions of ``survey`` after its primary one."""
+        others = [q for q in survey.questions if q.key != survey.primary]
+        optional = [q for q in others if not q.required]
+        comments = sum(1 for q in optional if q.type == "text")
+        return cls(len(others) - len(optional), len(optional) - comments, comments)
+
+
 def default_loader() -> BaseLoader:
     """The loader of csat's own templates (``csat/templates``)."""
     from jinja2 import PackageLoader
@@ -332,6 +352,7 @@ class MessageBuilder:
             "intro": _text(survey.intro, locale),
             "question": _text(question.text, locale),
             "buttons": buttons(question, locale, base, token),
+            "remaining": Remaining.of(survey),
             "survey_url": survey_url(base, token),
             "unsubscribe_url": unsubscribe_url(base, token),
             "expires_on": format_date(envelope.expires_at, locale),

@@ -50,13 +50,16 @@ def free(now: datetime) -> Any:
 
 
 def due_invitations(now: datetime) -> Any:
-    """Invitations to send now."""
+    """Invitations to send now: not yet answered (a link shown elsewhere, e.g.
+    printed by ``csat invite``, may have been used before the email went out)."""
+    answered = exists().where(Response.invitation_id == Invitation.id)
     return and_(
         Invitation.status == Status.PENDING.value,
         Invitation.due_at <= now,
         Invitation.expires_at > now,
         or_(Invitation.next_attempt_at.is_(None), Invitation.next_attempt_at <= now),
         free(now),
+        ~answered,
     )
 
 
@@ -142,14 +145,14 @@ def mark_statement(keys: tuple[str, ...]) -> Any:
 
 def gone_statement(upcoming: list[int], reminders: bool) -> Any:
     """Ids of ``upcoming`` rows not to send any more: an invitation cancelled (or
-    no longer pending), a reminder answered or no longer due to a sent invitation."""
+    no longer pending), either answered meanwhile, a reminder no longer due to a
+    sent invitation."""
     ids = _INVITATIONS.c.id.in_(upcoming)
-    if not reminders:
-        return select(_INVITATIONS.c.id).where(ids, _INVITATIONS.c.status != Status.PENDING.value)
+    expected = Status.SENT if reminders else Status.PENDING
     return select(_INVITATIONS.c.id).where(
         ids,
         or_(
-            _INVITATIONS.c.status != Status.SENT.value,
+            _INVITATIONS.c.status != expected.value,
             exists().where(Response.invitation_id == _INVITATIONS.c.id),
         ),
     )

@@ -3,7 +3,8 @@
 One plain address only: no display name, no angle brackets, no list, no
 CR/LF or other control characters and no RFC 2047 encoded-word syntax
 (``=?``, which the :mod:`email` package would decode inside the ``To``
-header; no header injection), no quoted local part. The syntax check itself is :mod:`email_validator`'s.
+header; no header injection), no quoted local part. The syntax check itself
+is :mod:`email_validator`'s.
 """
 
 from __future__ import annotations
