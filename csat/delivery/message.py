@@ -282,6 +282,25 @@ def buttons(question: Question, locale: str, base_url: str, token: str) -> list[
     return result
 
 
+#: Most buttons in one row of the HTML part: at 320 px each stays a thumb wide.
+MAX_COLUMNS = 7
+
+
+def button_rows(question: Question, items: list[Button]) -> list[list[Button | None]]:
+    """The HTML part's rows of buttons, all as wide as each other: a choice per
+    row (its label is a word), a scale in one row of up to :data:`MAX_COLUMNS`,
+    else in rows as even as can be, the last filled up with ``None``."""
+    if question.type == "choice":
+        return [[item] for item in items]
+    count = -(-len(items) // MAX_COLUMNS)  # rows
+    columns = -(-len(items) // count)
+    rows: list[list[Button | None]] = [
+        list(items[start : start + columns]) for start in range(0, len(items), columns)
+    ]
+    rows[-1].extend([None] * (columns - len(rows[-1])))
+    return rows
+
+
 def _text(texts: Any, locale: str) -> str:
     if not texts:
         return ""
@@ -344,6 +363,8 @@ class MessageBuilder:
         base = self.base_url(envelope)
         token = derive_token(self.secret, envelope.nonce)
         question = survey.primary_question
+        one_click = buttons(question, locale, base, token)
+        rows = button_rows(question, one_click)
         return {
             "locale": locale,
             "reminder": envelope.reminder,
@@ -351,7 +372,11 @@ class MessageBuilder:
             "title": _text(survey.title, locale),
             "intro": _text(survey.intro, locale),
             "question": _text(question.text, locale),
-            "buttons": buttons(question, locale, base, token),
+            "buttons": one_click,
+            "button_rows": rows,
+            "columns": len(rows[0]),
+            "low_caption": one_click[0].caption,
+            "high_caption": one_click[-1].caption,
             "remaining": Remaining.of(survey),
             "survey_url": survey_url(base, token),
             "unsubscribe_url": unsubscribe_url(base, token),
