@@ -455,7 +455,7 @@ class MessageBuilder:
         return message, written
 
     def prepare(self, envelope: Envelope, survey: Survey, now: datetime) -> OutgoingEmail:
-        """:meth:`build`, serialised for sending and checked (:func:`check_serialised`).
+        """:meth:`build`, serialised for sending and checked (``check_serialised``).
 
         :raises MessageBuildError: the email cannot be built, or its bytes are not
             what csat wrote; the reason names the value, never quotes it.
