@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: test demo serve bench lint typecheck docs docs-test translations clean
+.PHONY: test demo serve bench lint typecheck docs docs-test translations clean axe
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,19 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict csat
 
-test: lint typecheck docs-test
+test: lint typecheck docs-test axe
 	$(BIN)/pytest
+
+# axe-core (npm) for the accessibility checks of tests/test_browser.py, inside
+# the virtualenv. Without npm those checks are skipped (with CI=true they fail).
+AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
+
+axe: $(STAMP)
+	@if command -v npm >/dev/null 2>&1; then \
+		test -f $(AXE) || npm install --silent --no-audit --no-fund --prefix $(VENV)/axe axe-core; \
+	else \
+		echo "!! npm not found: the axe-core checks of tests/test_browser.py are skipped"; \
+	fi
 
 # The documentation (docs/): HTML in docs/_build/html. Warnings are errors.
 SPHINXBUILD := $(BIN)/sphinx-build

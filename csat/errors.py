@@ -131,6 +131,18 @@ class CancelledTokenError(TokenError):
         super().__init__("survey link cancelled")
 
 
+class UnsubscribedTokenError(CancelledTokenError):
+    """The invitation was cancelled because its customer opted out (HTTP 410).
+
+    The customer asked for that, so the page says so: they are unsubscribed,
+    and the answers they gave (``answered``) are kept.
+    """
+
+    def __init__(self, *, answered: bool) -> None:
+        self.answered = answered
+        TokenError.__init__(self, "survey link cancelled: the customer unsubscribed")
+
+
 class ResponseFinalError(CSATError):
     """The edit window of a stored response has closed (HTTP 409)."""
 

@@ -155,6 +155,7 @@ class SurveyService:
         category: str | None = None,
         locale: str | None = None,
         survey: str | None = None,
+        timezone: str | None = None,
         now: datetime | None = None,
     ) -> InviteResult:
         """Invite the customer of a resolved ticket; idempotent per (survey, ticket).
@@ -172,6 +173,7 @@ class SurveyService:
             category=category,
             locale=locale,
             survey=survey,
+            timezone=timezone,
         )
         current = self._now(now)
         inviter = self._inviter
@@ -272,6 +274,13 @@ class SurveyService:
         with self._connection(write=False) as conn:
             return self._recorder.view(conn, token, current)
 
+    def unsubscribe_view(self, token: str, *, now: datetime | None = None) -> SurveyView:
+        """What the unsubscribe pages for ``token`` show: also for an expired or
+        cancelled link, since unsubscribing works for as long as a link exists."""
+        current = self._now(now)
+        with self._connection(write=False) as conn:
+            return self._recorder.view(conn, token, current, answerable=False)
+
     def record(
         self, token: str, answers: Mapping[str, object], *, now: datetime | None = None
     ) -> RecordResult:
@@ -300,13 +309,15 @@ class SurveyService:
     def unsubscribe(self, token: str, *, now: datetime | None = None) -> int:
         """Opt out the customer a survey link was sent to (the unsubscribe page).
 
-        Works for answerable and answered links; raises the token errors of
-        :meth:`open` otherwise. Returns the number of pending invitations cancelled.
+        Works for every link that was sent, also after its validity period
+        or once cancelled (RFC 8058 one-click must not fail on an old mail);
+        an unknown link raises :class:`~csat.errors.UnknownTokenError`.
+        Returns the number of pending invitations cancelled.
         """
         current = self._now(now)
         secret = self.settings.require_secret_key()
         with self._transaction() as session:
-            invitation = find_invitation(session, token, current)
+            invitation = find_invitation(session, token, current, answerable=False)
             return privacy.unsubscribe(session, secret, invitation, current)
 
     def is_opted_out(self, email: str) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import Engine
-from werkzeug.serving import make_server
 
 from csat import FixedClock
 from csat.storage.engine import create_csat_engine
@@ -26,7 +24,7 @@ from csat.storage.models import metadata
 from csat.web import get_service
 
 from .conftest import unavailable
-from .web import invite, make_app
+from .web import LiveServer, invite, make_app
 
 CHROMIUM = os.environ.get("CSAT_TEST_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
@@ -65,21 +63,6 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.getbasetemp() / "screenshots"
     folder.mkdir(exist_ok=True)
     return folder
-
-
-class LiveServer:
-    """The app on a real HTTP server thread on 127.0.0.1 (a free port)."""
-
-    def __init__(self, app: Flask) -> None:
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.thread.join()
-        self.server.server_close()
 
 
 @pytest.fixture
@@ -267,3 +250,85 @@ def test_server_side_errors_screenshot(
         assert page.locator(".question.invalid legend").count() == 1
         page.screenshot(path=shots / f"errors-{lang}-375.png", full_page=True)
         page.context.close()
+
+
+AXE = Path(
+    os.environ.get(
+        "CSAT_TEST_AXE", Path(__file__).parents[1] / ".venv/axe/node_modules/axe-core/axe.min.js"
+    )
+)
+AXE_RUN = """() => axe.run(document, {runOnly: {type: "tag",
+    values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}).then(r => r.violations.map(v =>
+    `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map(n => n.target.join(" ")).join(", ")}`))"""
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_axe_finds_no_violations_on_any_page(
+    browser: Any, live: tuple[Flask, LiveServer], clock: FixedClock, lang: str
+) -> None:
+    """axe-core (WCAG 2.1 AA) on every customer page; JavaScript and the CSP off
+    for axe only: the pages themselves run no script."""
+    if not AXE.is_file():
+        unavailable(f"no axe-core at {AXE} (make test installs it with npm)")
+    app, server = live
+    token, rated, gone = (invite(app, f"T-{i}", locale=lang) for i in range(3))
+    context = browser.new_context(
+        java_script_enabled=True, bypass_csp=True, locale=lang,
+        extra_http_headers={"Accept-Language": lang},
+    )  # fmt: skip
+    page = context.new_page()
+    found: dict[str, list[str]] = {}
+
+    def check(name: str, status: int, path: str | None = None) -> None:
+        if path is not None:
+            response = page.goto(f"{server.url}{path}")
+            assert response is not None and response.status == status, (name, response)
+        page.add_script_tag(path=str(AXE))
+        violations = page.evaluate(AXE_RUN)
+        if violations:
+            found[name] = violations
+
+    check("survey", 200, f"/survey/{token}")
+    page.locator("input[required]").evaluate_all(
+        "els => els.forEach(e => e.removeAttribute('required'))"
+    )
+    page.locator("textarea").fill("x" * 10)
+    page.locator("button[type=submit]").click()
+    check("errors", 400)
+    check("unsubscribe", 200, f"/survey/{gone}/unsubscribe")
+    page.locator("button[type=submit]").click()
+    page.wait_for_url("**/unsubscribed*")
+    check("unsubscribed", 200)
+    check("unsubscribed-410", 410, f"/survey/{gone}")
+    page.goto(f"{server.url}/survey/{rated}?understood=2")
+    page.get_by_role("button", name=SUBMIT[lang]).click()
+    page.wait_for_url("**/thanks")
+    check("thanks", 200)
+    check("edit", 200, f"/survey/{rated}")
+    check("404", 404, "/survey/AAAAAAAAAAAAAAAAAAAAAAAA")
+    clock.advance(days=2)
+    check("final", 200, f"/survey/{rated}")
+    clock.advance(days=30)
+    check("410", 410, f"/survey/{rated}")
+    check("unsubscribe-expired", 200, f"/survey/{rated}/unsubscribe")
+    context.close()
+    assert not found, "\n".join(f"{name}: {v}" for name, vs in found.items() for v in vs)
+
+
+def test_a_comment_at_the_limit_with_line_breaks_is_accepted_as_typed(
+    browser: Any, live: tuple[Flask, LiveServer]
+) -> None:
+    """Chromium counts a line break as one character for maxlength but sends CRLF."""
+    app, server = live
+    token = invite(app, locale="en")
+    page = _page(browser, 1280, "en")
+    page.goto(f"{server.url}/survey/{token}")
+    page.locator("label[for=understood-3]").click()
+    comment = ("x" * 39 + "\n") * 49 + "x" * (1999 - 40 * 49)  # 1,999 characters, 49 breaks
+    box = page.get_by_label("What could we do better?")
+    box.fill(comment)
+    assert box.input_value() == comment  # maxlength let all of it in
+    page.get_by_role("button", name=SUBMIT["en"]).click()
+    page.wait_for_url(f"**/survey/{token}/thanks")
+    assert get_service(app).open(token).answers["comment"] == comment
+    page.context.close()

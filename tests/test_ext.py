@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 from flask.cli import FlaskGroup
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
@@ -164,3 +165,18 @@ def test_flask_csat_command_group(tmp_path: Path) -> None:
     assert invited.output.startswith("http://localhost:5000/survey/")
     assert "CSAT_SECRET_KEY" not in os.environ  # the app's config was lent, not left
     get_service(app).engine.dispose()
+
+
+def test_bodies_are_bounded_before_a_host_wide_csrf_protect_reads_them(
+    engine: Engine, clock: FixedClock
+) -> None:
+    app = Flask("host")
+    app.config.update(SECRET_KEY="host-session-secret", CSAT_SECRET_KEY=SECRET)
+    CSRFProtect(app)
+    CSAT(app, session=engine, clock=clock)
+    token = invite(app)
+    client = app.test_client()
+    huge = client.post(f"/survey/{token}", data={"comment": "x" * 1_000_000})
+    assert huge.status_code == 413  # not CSRFProtect's 400 after reading it all
+    small = client.post(f"/survey/{token}", data={"comment": "x"})
+    assert small.status_code == 400

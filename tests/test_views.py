@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select
 from werkzeug.datastructures import MultiDict
 
 from csat import FixedClock
+from csat.errors import UnsubscribedTokenError
 from csat.storage.models import Response, metadata
 from csat.web import get_service
 
@@ -342,3 +343,153 @@ def test_a_comment_that_reads_none_is_kept(app: Flask, engine: Engine) -> None:
     data = {"csrf_token": csrf, "understood": "4", "comment": "None"}
     assert client.post(f"/survey/{token}", data=data).status_code == 303
     assert get_service(app).open(token).answers == {"understood": 4, "comment": "None"}
+
+
+def test_a_huge_comment_is_413_and_a_long_one_not_echoed_whole(app: Flask) -> None:
+    token = invite(app)
+    client = app.test_client()
+    csrf = csrf_token(client, f"/survey/{token}")
+    huge = client.post(f"/survey/{token}", data={"csrf_token": csrf, "comment": "x" * 10_000_000})
+    assert huge.status_code == 413 and len(huge.text) < 10_000
+    long = client.post(f"/survey/{token}", data={"csrf_token": csrf, "comment": "y" * 200_000})
+    assert long.status_code == 400
+    assert "y" * 2000 in long.text and "y" * 2001 not in long.text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_comment_limit_is_written_the_same_in_hint_and_error(app: Flask, lang: str) -> None:
+    token = invite(app, locale=lang)
+    client = app.test_client()
+    csrf = csrf_token(client, f"/survey/{token}")
+    page = client.post(
+        f"/survey/{token}", data={"csrf_token": csrf, "understood": "4", "comment": "x" * 2001}
+    )
+    number = {"en": "2,000", "de": "2.000"}[lang]
+    assert page.status_code == 400
+    assert page.text.count(f"{number} ") == 2 and "2000 " not in page.text, page.text
+
+
+def test_crlf_line_breaks_count_as_one_character_and_are_stored_as_lf(app: Flask) -> None:
+    token = invite(app)
+    client = app.test_client()
+    csrf = csrf_token(client, f"/survey/{token}")
+    comment = ("x" * 39 + "\r\n") * 49 + "x" * (1999 - 40 * 49)  # 1,999 characters as typed
+    assert len(comment.replace("\r\n", "\n")) == 1999 and len(comment) == 2048
+    data = {"csrf_token": csrf, "understood": "4", "comment": comment}
+    assert client.post(f"/survey/{token}", data=data).status_code == 303
+    assert get_service(app).open(token).answers["comment"] == comment.replace("\r\n", "\n")
+
+
+def test_invalid_utf8_in_a_form_is_a_400_with_the_field_error(app: Flask) -> None:
+    token = invite(app)
+    client = app.test_client()
+    csrf = csrf_token(client, f"/survey/{token}")
+    for raw in (b"%ED%A0%80", b"ok%FFok", b"%C3"):
+        body = b"csrf_token=" + csrf.encode() + b"&understood=4&comment=" + raw
+        page = client.post(
+            f"/survey/{token}", data=body, content_type="application/x-www-form-urlencoded"
+        )
+        assert page.status_code == 400, raw
+        assert 'id="comment-error"' in page.text and "could not be read" in page.text
+    assert not get_service(app).open(token).answered
+    one_click = client.get(f"/survey/{token}?understood=%ED%A0%80&comment=%ED%A0%80")
+    assert one_click.status_code == 200 and "checked" not in one_click.text
+    assert client.get("/survey/%ED%A0%80").status_code == 404
+    assert client.get(f"/survey/{token}/unsubscribed?lang=%ED%A0%80").status_code == 200
+
+
+def test_unsubscribing_keeps_working_after_the_survey_expired(
+    app: Flask, clock: FixedClock
+) -> None:
+    service = get_service(app)
+    one_click, page = invite(app, "T-1"), invite(app, "T-2")
+    clock.advance(days=30)
+    client = app.test_client()
+    assert client.get(f"/survey/{one_click}").status_code == 410
+    done = client.post(f"/survey/{one_click}/unsubscribe", data={"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200 and service.is_opted_out("t-1@example.com")
+    csrf = csrf_token(client, f"/survey/{page}/unsubscribe")
+    done = client.post(f"/survey/{page}/unsubscribe", data={"csrf_token": csrf})
+    assert done.status_code == 303 and service.is_opted_out("t-2@example.com")
+    assert client.post(f"/survey/{page}", data={"understood": "4"}).status_code == 410
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_after_unsubscribing_an_answered_survey_says_so(
+    app: Flask, engine: Engine, lang: str
+) -> None:
+    token = invite(app, locale=lang)
+    client = app.test_client()
+    csrf = csrf_token(client, f"/survey/{token}")
+    data = {"csrf_token": csrf, "understood": "4"}
+    assert client.post(f"/survey/{token}", data=data).status_code == 303
+    csrf = csrf_token(client, f"/survey/{token}/unsubscribe")
+    done = client.post(f"/survey/{token}/unsubscribe", data={"csrf_token": csrf})
+    confirmed = client.get(done.headers["Location"])
+    kept = {"en": "were received and are kept", "de": "sind bei uns angekommen"}[lang]
+    assert kept in confirmed.text
+    page = client.get(f"/survey/{token}", headers={"Accept-Language": lang})
+    assert page.status_code == 410 and TEXTS[lang]["410"] not in page.text
+    unsubscribed = {"en": "You are unsubscribed", "de": "von unseren Umfragen abgemeldet"}[lang]
+    assert unsubscribed in page.text and kept in page.text
+    with pytest.raises(UnsubscribedTokenError) as closed:
+        get_service(app).open(token)
+    assert closed.value.answered and _responses(engine) == 1  # the link closed, the answers kept
+
+
+@pytest.mark.parametrize(
+    ("config", "shown", "link"),
+    [
+        ({"CSAT_CONTACT": "IT Support, +49 30 1234567"}, "IT Support, +49 30 1234567", None),
+        ({"CSAT_MAIL_REPLY_TO": "Help <help@example.com>"}, "help@example.com", "help@example.com"),
+        (
+            {"CSAT_MAIL_FROM": "Surveys <surveys@example.com>"},
+            "surveys@example.com",
+            "surveys@example.com",
+        ),
+    ],
+)
+def test_error_pages_say_whom_to_contact(
+    engine: Engine, clock: FixedClock, config: dict[str, str], shown: str, link: str | None
+) -> None:
+    app = make_app(engine, clock, **config)
+    expired = invite(app)
+    clock.advance(days=30)
+    client = app.test_client()
+    for path, status in (("/survey/AAAAAAAAAAAAAAAAAAAAAAAA", 404), (f"/survey/{expired}", 410)):
+        page = client.get(path)
+        assert page.status_code == status and shown in page.text
+        assert (f'href="mailto:{link}"' in page.text) == (link is not None)
+
+
+@pytest.mark.parametrize(
+    ("lang", "timezone", "config", "when"),
+    [
+        ("en", "Europe/Berlin", {}, "October 6, 2026, 11:00\u202fAM Central European Summer Time"),
+        ("de", "Europe/Berlin", {}, "6. Oktober 2026, 11:00 MESZ"),
+        (
+            "de",
+            None,
+            {"CSAT_TIMEZONE": "America/New_York"},
+            "6. Oktober 2026, 05:00 Nordamerikanische Ostküsten-Sommerzeit",
+        ),
+        ("en", None, {"CSAT_TIMEZONE": "America/New_York"}, "October 6, 2026, 5:00\u202fAM EDT"),
+        ("en", None, {}, "October 6, 2026, 9:00\u202fAM UTC"),
+    ],
+)
+def test_thanks_gives_the_deadline_in_the_customers_time_zone(
+    engine: Engine,
+    clock: FixedClock,
+    lang: str,
+    timezone: str | None,
+    config: dict[str, str],
+    when: str,
+) -> None:
+    app = make_app(engine, clock, **config)
+    token = invite(app, locale=lang, timezone=timezone)
+    client = app.test_client()
+    csrf = csrf_token(client, f"/survey/{token}")
+    client.post(f"/survey/{token}", data={"csrf_token": csrf, "understood": "4"})
+    thanks = client.get(f"/survey/{token}/thanks")
+    assert when in thanks.text, thanks.text
+    assert when in client.get(f"/survey/{token}").text

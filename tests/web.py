@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
+from werkzeug.serving import make_server
 
 from csat import FixedClock, SurveyService
 from csat.web import CSAT, get_service
@@ -42,3 +44,18 @@ def csrf_token(client: FlaskClient, path: str) -> str:
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text)
     assert match, page.text
     return match.group(1)
+
+
+class LiveServer:
+    """The app on a real HTTP server thread on 127.0.0.1 (a free port)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.thread.join()
+        self.server.server_close()

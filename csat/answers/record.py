@@ -25,8 +25,9 @@ from ..errors import (
     ExpiredTokenError,
     ResponseFinalError,
     UnknownTokenError,
+    UnsubscribedTokenError,
 )
-from ..invitations.rules import Status
+from ..invitations.rules import Reason, Status
 from ..storage.models import Invitation, Response
 from ..survey.catalog import SurveyCatalog
 from ..survey.model import AnswerValue, Survey
@@ -49,6 +50,8 @@ class SurveyView:
     #: Until when the answers can be changed; ``None`` before the first submission.
     editable_until: datetime | None
     expires_at: datetime
+    #: The customer's IANA time zone given with the invitation (``None``: unknown).
+    timezone: str | None = None
 
     @property
     def answered(self) -> bool:
@@ -93,11 +96,13 @@ _LOOKUP = (
         _INVITATION.survey_key,
         _INVITATION.survey_version,
         _INVITATION.locale,
+        _INVITATION.timezone,
         _INVITATION.team,
         _INVITATION.agent,
         _INVITATION.channel,
         _INVITATION.category,
         _INVITATION.status,
+        _INVITATION.reason,
         _INVITATION.expires_at,
         _RESPONSE.id.label("response_id"),
         _RESPONSE.answers,
@@ -114,10 +119,14 @@ _INSERT = insert(_RESPONSES)
 _UPDATE = update(_RESPONSES).where(_RESPONSE.id == bindparam("response_id_"))
 
 
-def _check_status(status: str, expires_at: datetime, now: datetime) -> None:
+def _check_status(
+    status: str, reason: str, expires_at: datetime, now: datetime, *, answered: bool
+) -> None:
     if status == Status.SKIPPED:
         raise UnknownTokenError()
     if status == Status.CANCELLED:
+        if reason == Reason.OPTED_OUT:
+            raise UnsubscribedTokenError(answered=answered)
         raise CancelledTokenError()
     if status == Status.EXPIRED or now >= expires_at:
         raise ExpiredTokenError()
@@ -127,19 +136,33 @@ def _connection(db: Session | Connection) -> Connection:
     return db.connection() if isinstance(db, Session) else db
 
 
-def _lookup(db: Session | Connection, token: str, now: datetime) -> Any:
-    """The invitation (and response, if any) of an answerable ``token``."""
+def _lookup(db: Session | Connection, token: str, now: datetime, *, answerable: bool = True) -> Any:
+    """The invitation (and response, if any) of an answerable ``token``.
+
+    ``answerable=False`` (unsubscribing): any invitation that was meant to be
+    sent, also an expired or cancelled one.
+    """
     if not isinstance(token, str) or not is_well_formed(token):
         raise UnknownTokenError()
     row: Any = _connection(db).execute(_LOOKUP, {"token_hash": token_hash(token)}).first()
     if row is None:
         raise UnknownTokenError()
-    _check_status(row.status, row.expires_at, now)
+    if answerable:
+        _check_status(
+            row.status, row.reason, row.expires_at, now, answered=row.response_id is not None
+        )
+    elif row.status == Status.SKIPPED:
+        raise UnknownTokenError()
     return row
 
 
-def find_invitation(session: Session, token: str, now: datetime) -> Invitation:
+def find_invitation(
+    session: Session, token: str, now: datetime, *, answerable: bool = True
+) -> Invitation:
     """The answerable invitation for ``token``.
+
+    ``answerable=False`` (unsubscribing, which works for as long as a link
+    exists): also an expired or cancelled invitation.
 
     :raises UnknownTokenError: no such token (or never meant to be sent).
     :raises CancelledTokenError: the invitation was cancelled.
@@ -152,7 +175,11 @@ def find_invitation(session: Session, token: str, now: datetime) -> Invitation:
     ).one_or_none()
     if row is None:
         raise UnknownTokenError()
-    _check_status(row.status, row.expires_at, now)
+    if answerable:
+        answered = session.scalar(select(Response.id).where(Response.invitation_id == row.id))
+        _check_status(row.status, row.reason, row.expires_at, now, answered=answered is not None)
+    elif row.status == Status.SKIPPED:
+        raise UnknownTokenError()
     return row
 
 
@@ -176,9 +203,11 @@ class Recorder:
         self.settings = settings
         self.catalog = catalog
 
-    def view(self, db: Session | Connection, token: str, now: datetime) -> SurveyView:
-        """What the survey page for ``token`` shows."""
-        return self._view(db, _lookup(db, token, now))
+    def view(
+        self, db: Session | Connection, token: str, now: datetime, *, answerable: bool = True
+    ) -> SurveyView:
+        """What the survey page for ``token`` shows (``answerable``: see :func:`_lookup`)."""
+        return self._view(db, _lookup(db, token, now, answerable=answerable))
 
     def _view(self, db: Session | Connection, row: Any) -> SurveyView:
         answers: dict[str, AnswerValue] = {}
@@ -198,6 +227,7 @@ class Recorder:
             answered_at=row.answered_at,
             editable_until=editable_until,
             expires_at=row.expires_at,
+            timezone=row.timezone,
         )
 
     def record(

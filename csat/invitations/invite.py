@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -58,6 +59,9 @@ class InviteRequest:
     category: str | None = None
     locale: str | None = None
     survey: str | None = None
+    #: The customer's IANA time zone (e.g. ``Europe/Berlin``): the pages show
+    #: times in it; ``None``: ``CSAT_TIMEZONE``.
+    timezone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,17 @@ def _text(value: object, field: str, *, optional: bool = False, limit: int = 255
     return value
 
 
+def _timezone(value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str) or len(value) > 64:
+        raise InvalidInputError("timezone", "must be an IANA time zone name, e.g. Europe/Berlin")
+    try:
+        ZoneInfo(value)
+    except (ValueError, ZoneInfoNotFoundError) as e:
+        raise InvalidInputError("timezone", f"{value!r} is not a known IANA time zone") from e
+
+
 class Inviter:
     """The invite logic, on a session the caller manages."""
 
@@ -160,6 +175,7 @@ class Inviter:
             if request.channel not in CHANNELS:
                 raise InvalidInputError("channel", f"must be one of {', '.join(CHANNELS)}")
             resolved = ensure_aware(request.resolved_at, "resolved_at")
+            _timezone(request.timezone)
             key = request.survey or self.settings.default_survey
             survey = self.catalog.get(key) if memo is None else memo.survey(key)
         except InvalidInputError as e:
@@ -268,6 +284,7 @@ class Inviter:
             "channel": p.request.channel,
             "category": p.request.category,
             "locale": p.locale,
+            "timezone": p.request.timezone,
             "resolved_at": p.resolved_at,
             "created_at": now,
             "due_at": p.due_at,

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, format_decimal
 from flask_wtf import FlaskForm
 from wtforms import Field, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
@@ -33,12 +33,28 @@ class UnsubscribeForm(FlaskForm):  # type: ignore[misc]
     """The confirmation button of the unsubscribe page (CSRF only)."""
 
 
+def browser_newlines(value: object) -> object:
+    """A comment with its line breaks as a browser counts them (one character).
+
+    Browsers send each line break as CRLF, but count it as one character for
+    ``maxlength``; the stored text keeps LF.
+    """
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
 def _field(question: Question, locale: str, comment_max_length: int) -> Field:
+    """A question's field; call within ``force_locale(locale)`` (messages, numbers)."""
     label = question.text.get(locale) or next(iter(question.text.values()))
     if question.type == "text":
         limit = question.max_length or comment_max_length
-        too_long = gettext("Please write at most %(max)s characters.", max=limit)
-        return TextAreaField(label, validators=[Optional(), Length(max=limit, message=too_long)])
+        too_long = gettext("Please write at most %(max)s characters.", max=format_decimal(limit))
+        return TextAreaField(
+            label,
+            filters=[browser_newlines],
+            validators=[Optional(), Length(max=limit, message=too_long)],
+        )
     if question.type == "scale":
         assert question.min is not None and question.max is not None
         choices = [SelectChoice(str(v), str(v)) for v in range(question.min, question.max + 1)]

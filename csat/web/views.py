@@ -3,16 +3,26 @@
 URL shapes follow :mod:`csat.links`. A GET never changes anything (mail
 scanners prefetch links); every change is a POST, protected by CSRF, answered
 with a redirect (Post/Redirect/Get). Unknown links get a 404 page, expired or
-cancelled ones a 410 page that says only "expired".
+cancelled ones a 410 page that says only "expired" (or, after an opt-out,
+that the customer is unsubscribed); both name whom to contact. Request
+bodies are bounded (``CSAT_MAX_BODY_BYTES``, the webhook's
+``CSAT_WEBHOOK_MAX_BODY_BYTES``): beyond, 413 unread. Times are shown in the
+customer's time zone (the invitation's, else ``CSAT_TIMEZONE``), named.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from email.utils import parseaddr
+from functools import partial
 from typing import Any
+from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_time
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
-from flask_babel import force_locale, format_date, format_decimal, format_time, get_timezone
+from flask_babel import force_locale, format_decimal, get_locale
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..answers.record import SurveyView
 from ..errors import (
@@ -20,11 +30,14 @@ from ..errors import (
     DatabaseError,
     ResponseFinalError,
     TokenError,
+    UnknownTokenError,
+    UnsubscribedTokenError,
 )
 from . import webhook
 from .errors import http_status
 from .forms import UnsubscribeForm, answers_from, initial_data, survey_form_class
 from .i18n import LOCALES, choose_locale, gettext, ngettext
+from .limits import bound_body, read_body
 from .signals import send_submitted
 from .state import get_service, get_state
 
@@ -37,12 +50,44 @@ blueprint.add_url_rule("/hooks/resolved", view_func=webhook.resolved, methods=["
 ONE_CLICK_FIELD, ONE_CLICK_VALUE = "List-Unsubscribe", "One-Click"
 
 
-def _when(moment: datetime, _format: str = "") -> str:
-    """A date and time as people write it in the page's locale, with the time zone."""
-    return f"{format_date(moment, 'long')}, {format_time(moment, 'short')} {get_timezone()}"
+#: The content type of the pages' forms; its raw body is checked for invalid UTF-8.
+_FORM_TYPE = "application/x-www-form-urlencoded"
 
 
-def _render(template: str, locale: str, code: int = 200, **context: Any) -> tuple[str, int]:
+def _when(moment: datetime, zone: ZoneInfo) -> str:
+    """A date and time as people write it in the page's locale, in ``zone``, named.
+
+    The zone's short name where the locale has one (CET, MEZ, UTC), else its
+    long name (an offset such as +0100 would not say which zone it is).
+    """
+    locale = get_locale() or "en"
+    local = moment.astimezone(zone)
+    name = format_time(local, "z", tzinfo=zone, locale=locale)
+    if name[:1] in "+-" or name.startswith("GMT"):
+        name = format_time(local, "zzzz", tzinfo=zone, locale=locale)
+    day = format_date(local, "long", locale=locale)
+    return f"{day}, {format_time(local, 'short', tzinfo=zone, locale=locale)} {name}"
+
+
+def _zone(view: SurveyView | None) -> ZoneInfo:
+    """The customer's time zone: the invitation's, else ``CSAT_TIMEZONE``."""
+    return ZoneInfo((view and view.timezone) or get_service().settings.timezone)
+
+
+def _contact() -> tuple[str | None, str | None]:
+    """Whom customers can contact (``CSAT_CONTACT``, else the reply-to or from
+    address) and the email address to link to, if it is one."""
+    settings = get_service().settings
+    if settings.contact:
+        return settings.contact, None
+    address = parseaddr(settings.mail_reply_to or settings.mail_from)[1]
+    return (address, address) if "@" in address else (None, None)
+
+
+def _render(
+    template: str, locale: str, code: int = 200, *, zone: ZoneInfo | None = None, **context: Any
+) -> tuple[str, int]:
+    contact, contact_email = _contact()
     with force_locale(locale):
         body = render_template(
             f"csat/{template}",
@@ -51,11 +96,18 @@ def _render(template: str, locale: str, code: int = 200, **context: Any) -> tupl
             _=gettext,
             gettext=gettext,
             ngettext=ngettext,
-            format_datetime=_when,
+            format_datetime=partial(_when, zone=zone or _zone(None)),
             format_number=format_decimal,
+            contact=contact,
+            contact_email=contact_email,
             **context,
         )
     return body, code
+
+
+def _error_page(status: int, **context: Any) -> tuple[str, int]:
+    locale = choose_locale(None, LOCALES, get_service().settings.default_locale)
+    return _render("error.html", locale, status, status=status, **context)
 
 
 def _view_locale(view: SurveyView) -> str:
@@ -74,9 +126,62 @@ def _form(view: SurveyView, locale: str, **kwargs: Any) -> Any:
 
 
 def _survey_page(view: SurveyView, token: str, locale: str, form: Any, status: int = 200) -> Any:
-    """The survey page with ``form`` (its data, or the submission and its errors)."""
+    """The survey page with ``form`` (its data, or the submission and its errors).
+
+    A refused comment comes back cut to its limit: the page never echoes more.
+    """
     limit = get_service().settings.comment_max_length
-    return _render("survey.html", locale, status, view=view, form=form, token=token, limit=limit)
+    for q in view.survey.questions:
+        field = form[q.key]
+        if q.type == "text" and isinstance(field.data, str):
+            field.data = field.data[: q.max_length or limit]
+    return _render(
+        "survey.html", locale, status, zone=_zone(view), view=view, form=form, token=token,
+        limit=limit,
+    )  # fmt: skip
+
+
+def _unreadable(names: set[str]) -> set[str]:
+    """The fields among ``names`` whose submitted bytes are not UTF-8.
+
+    Werkzeug keeps such bytes percent-encoded in the value (``%ED%A0%80``, a
+    lone surrogate's encoding), which would be stored as if typed: the raw
+    body (cached by :func:`_bound_body`) tells them apart.
+    """
+    if request.mimetype != _FORM_TYPE:
+        return set()
+    body = request.get_data(cache=True).decode("latin-1")
+    bad = set()
+    for name, value in parse_qsl(body, keep_blank_values=True, encoding="latin-1"):
+        try:
+            name.encode("latin-1").decode("utf-8")
+            value.encode("latin-1").decode("utf-8")
+        except UnicodeDecodeError:
+            bad.add(name)
+    return bad & names
+
+
+@blueprint.url_value_preprocessor
+def _bound_body(_endpoint: str | None, _values: dict[str, Any] | None) -> None:
+    """Bound the request body before anything reads it (413 beyond).
+
+    A URL value preprocessor runs before every ``before_request`` function, a
+    host-wide ``CSRFProtect``'s too, which reads the form. A page's POST body
+    is read here (bounded) and cached: the form is parsed from that copy, and
+    :func:`_unreadable` checks its bytes.
+    """
+    settings = get_service().settings
+    if current_app.view_functions.get(request.endpoint or "") is webhook.resolved:
+        bound_body(settings.webhook_max_body_bytes)  # read by the webhook, headers first
+        return
+    bound_body(settings.max_body_bytes)
+    if request.method == "POST":
+        read_body(settings.max_body_bytes)
+
+
+@blueprint.errorhandler(RequestEntityTooLarge)
+def _too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
+    return _error_page(413)
 
 
 @blueprint.after_request
@@ -90,17 +195,15 @@ def _security_headers(response: Response) -> Response:
 
 @blueprint.errorhandler(TokenError)
 def _token_error(error: TokenError) -> tuple[str, int]:
-    locale = choose_locale(None, LOCALES, get_service().settings.default_locale)
-    status = http_status(error)
-    return _render("error.html", locale, status, status=status)
+    if isinstance(error, UnsubscribedTokenError):
+        return _error_page(http_status(error), unsubscribed=True, answered=error.answered)
+    return _error_page(http_status(error))
 
 
 @blueprint.errorhandler(DatabaseError)
 def _database_error(error: DatabaseError) -> tuple[str, int]:
     current_app.logger.error("csat: %s", error)
-    locale = choose_locale(None, LOCALES, get_service().settings.default_locale)
-    status = http_status(error)
-    return _render("error.html", locale, status, status=status)
+    return _error_page(http_status(error))
 
 
 @blueprint.get("/<token>")
@@ -111,7 +214,7 @@ def survey(token: str) -> Any:
     view = service.open(token, now=now)
     locale = _view_locale(view)
     if view.is_final(now):
-        return _render("final.html", locale, view=view)
+        return _render("final.html", locale, zone=_zone(view), view=view)
     data = initial_data(view.survey, view.answers, request.args)
     return _survey_page(view, token, locale, _form(view, locale, formdata=None, data=data))
 
@@ -129,16 +232,19 @@ def submit(token: str) -> Any:
     view = service.open(token, now=now)
     locale = _view_locale(view)
     if view.is_final(now):
-        return _render("final.html", locale, 409, view=view)
+        return _render("final.html", locale, 409, zone=_zone(view), view=view)
     form = _form(view, locale)
     with force_locale(locale):  # WTForms' own messages in the page's language
         valid = form.validate()
-    if not valid:
+        unreadable = _unreadable({q.key for q in view.survey.questions})
+        for name in unreadable:
+            form[name].errors = [gettext("Some characters could not be read. Please check.")]
+    if not valid or unreadable:
         return _survey_page(view, token, locale, form, 400)
     try:
         result = service.record(token, answers_from(form, view.survey), now=now)
     except ResponseFinalError:
-        return _render("final.html", locale, 409, view=view)
+        return _render("final.html", locale, 409, zone=_zone(view), view=view)
     except AnswerValidationError as e:
         with force_locale(locale):
             for problem in e.problems:
@@ -162,6 +268,7 @@ def thanks(token: str) -> Any:
     return _render(
         "thanks.html",
         _view_locale(view),
+        zone=_zone(view),
         view=view,
         token=token,
         editable=not view.is_final(now),
@@ -171,12 +278,15 @@ def thanks(token: str) -> Any:
 
 @blueprint.route("/<token>/unsubscribe", methods=["GET", "POST"])
 def unsubscribe(token: str) -> Any:
-    """GET asks; POST opts the address out (also RFC 8058 one-click POST)."""
+    """GET asks; POST opts the address out (also RFC 8058 one-click POST).
+
+    Works for as long as the link exists, also after the survey expired.
+    """
     service = get_service()
     if request.method == "POST" and request.form.get(ONE_CLICK_FIELD) == ONE_CLICK_VALUE:
         service.unsubscribe(token)
         return Response("unsubscribed\n", 200, mimetype="text/plain")
-    view = service.open(token)
+    view = service.unsubscribe_view(token)
     locale = _view_locale(view)
     form = UnsubscribeForm()
     if request.method == "POST":
@@ -189,6 +299,12 @@ def unsubscribe(token: str) -> Any:
 
 @blueprint.get("/<token>/unsubscribed")
 def unsubscribed(token: str) -> tuple[str, int]:
-    """Confirms the opt-out, in the language of the page that asked (``?lang=``)."""
-    default = get_service().settings.default_locale
-    return _render("unsubscribed.html", choose_locale(request.args.get("lang"), LOCALES, default))
+    """Confirms the opt-out, in the language of the page that asked (``?lang=``),
+    and that answers given to this survey are kept."""
+    service = get_service()
+    try:
+        answered = service.unsubscribe_view(token).answered
+    except UnknownTokenError:
+        answered = False
+    locale = choose_locale(request.args.get("lang"), LOCALES, service.settings.default_locale)
+    return _render("unsubscribed.html", locale, answered=answered)
