@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover - heavy imports only when used
     from jinja2 import BaseLoader
 
     from .delivery import MessageBuilder, Outbox, Sender, SendReport
+    from .delivery.status import OutboxStatus
     from .metrics import Summary
     from .report import RenderedReport
 
@@ -246,6 +247,13 @@ class SurveyService:
     def count_due(self, *, now: datetime | None = None) -> int:
         """How many invitations and reminders :meth:`send_due` would send now."""
         return self._outbox(now, None, None).count_due(self._now(now))
+
+    def outbox_status(self, *, now: datetime | None = None) -> OutboxStatus:
+        """What the outbox holds: counts by status, what is due when, the last errors."""
+        from .delivery.status import outbox_status  # lazily: import time
+
+        with self._transaction(write=False) as session:
+            return outbox_status(session, self._now(now))
 
     def _outbox(
         self, now: datetime | None, templates: BaseLoader | None, rng: random.Random | None
