@@ -60,7 +60,7 @@ def is_excluded(normalized: str, patterns: tuple[str, ...]) -> bool:
 
 
 # Anything shaped like a mailbox: a local part (plain or quoted) and a domain.
-_MAILBOX = re.compile(r'(?:"[^"\r\n]*"|[^\s<>()\[\]"\'`,;:@]+)@([^\s<>()\[\]"\'`,;:@]+)')
+_MAILBOX = re.compile(r'(?:"[^"\r\n]*"|[^\s<>()\[\]",;:@]+)@([^\s<>()\[\]"\'`,;:@]+)')
 
 
 def mask_addresses(text: str) -> str:
@@ -70,4 +70,10 @@ def mask_addresses(text: str) -> str:
     quotes the mailbox, and the cron log must not keep it. The domain stays, as
     it tells an operator which server refused.
     """
-    return _MAILBOX.sub(lambda m: f"…@{m.group(1)}", text)
+    return _MAILBOX.sub(_masked, text)
+
+
+def _masked(match: re.Match[str]) -> str:
+    # A quote before the address ('kim@example.com') is the text's, not the address's.
+    quote = "'" if match.group(0).startswith("'") else ""
+    return f"{quote}…@{match.group(1)}"
