@@ -2,8 +2,12 @@
 
 Erasure keeps the anonymous scores (the response rows and their team,
 agent, channel and category) and removes what identifies a person: the
-address, its keyed hash and the free-text answers. An opt-out is stored
-only as a keyed hash of the address, so it survives erasure.
+address, the free-text answers and the stored delivery reasons (a server's
+reply may quote the address). The erased invitations' links stop accepting
+answers: their validity ends at the erasure. What stays is the keyed hash of
+the address (HMAC with ``CSAT_SECRET_KEY``, as an opt-out is stored), so that
+the unsubscribe link of an email already sent still records the opt-out, and
+the cooldown still holds.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, null, or_, select, update
 from sqlalchemy.orm import Session
 
 from .invitations.addresses import normalize_address
@@ -71,7 +75,7 @@ def _cancel_pending(session: Session, which: ColumnElement[bool], reason: Reason
     )
 
 
-def _erase(session: Session, which: ColumnElement[bool]) -> ErasureResult:
+def _erase(session: Session, which: ColumnElement[bool], now: datetime) -> ErasureResult:
     cancelled = _cancel_pending(session, which, Reason.ERASED)
     comments = execute_update(
         session,
@@ -80,14 +84,21 @@ def _erase(session: Session, which: ColumnElement[bool]) -> ErasureResult:
             Response.invitation_id.in_(select(Invitation.id).where(which)),
             Response.texts.is_not(None),
         )
-        .values(texts=None)
+        .values(texts=null())
         .execution_options(synchronize_session=False),
     )
     invitations = execute_update(
         session,
         update(Invitation)
-        .where(which, Invitation.email.is_not(None) | Invitation.customer_hash.is_not(None))
-        .values(email=None, customer_hash=None)
+        .where(which, or_(Invitation.email.is_not(None), Invitation.last_error.is_not(None)))
+        .values(email=None, last_error=None)
+        .execution_options(synchronize_session=False),
+    )
+    execute_update(  # the links no longer accept answers
+        session,
+        update(Invitation)
+        .where(which, Invitation.expires_at > now)
+        .values(expires_at=now, reminder_due_at=None)
         .execution_options(synchronize_session=False),
     )
     return ErasureResult(
@@ -97,15 +108,15 @@ def _erase(session: Session, which: ColumnElement[bool]) -> ErasureResult:
     )
 
 
-def forget(session: Session, secret: bytes, email: str) -> ErasureResult:
-    """Erase one customer's personal data; scores and opt-out stay."""
+def forget(session: Session, secret: bytes, email: str, now: datetime) -> ErasureResult:
+    """Erase one customer's personal data; scores, the keyed hash and the opt-out stay."""
     normalized = normalize_address(email)
     customer = customer_hash(secret, normalized)
     return _erase(
-        session, (Invitation.customer_hash == customer) | (Invitation.email == normalized)
+        session, (Invitation.customer_hash == customer) | (Invitation.email == normalized), now
     )
 
 
-def purge(session: Session, cutoff: datetime) -> ErasureResult:
+def purge(session: Session, cutoff: datetime, now: datetime) -> ErasureResult:
     """Erase personal data of invitations created before ``cutoff``."""
-    return _erase(session, Invitation.created_at < cutoff)
+    return _erase(session, Invitation.created_at < cutoff, now)

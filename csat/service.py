@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover - heavy imports only when used
     from jinja2 import BaseLoader
 
     from .delivery import MessageBuilder, Outbox, Sender, SendReport
+    from .delivery.status import OutboxStatus
     from .metrics import Summary
     from .report import RenderedReport
 
@@ -249,6 +250,13 @@ class SurveyService:
         """How many invitations and reminders :meth:`send_due` would send now."""
         return self._outbox(now, None, None).count_due(self._now(now))
 
+    def outbox_status(self, *, now: datetime | None = None) -> OutboxStatus:
+        """What the outbox holds: counts by status, what is due when, the last errors."""
+        from .delivery.status import outbox_status  # lazily: import time
+
+        with self._transaction(write=False) as session:
+            return outbox_status(session, self._now(now))
+
     def _outbox(
         self, now: datetime | None, templates: BaseLoader | None, rng: random.Random | None
     ) -> Outbox:
@@ -326,19 +334,22 @@ class SurveyService:
         with self._transaction(write=False) as session:
             return privacy.is_opted_out(session, secret, email)
 
-    def forget(self, email: str) -> ErasureResult:
-        """Erase a customer's personal data; anonymous scores and the opt-out stay."""
+    def forget(self, email: str, *, now: datetime | None = None) -> ErasureResult:
+        """Erase a customer's personal data (see :mod:`csat.privacy`); the anonymous
+        scores, the keyed hash and the opt-out stay, the links stop accepting answers."""
         secret = self.settings.require_secret_key()
+        current = self._now(now)
         with self._transaction() as session:
-            return privacy.forget(session, secret, email)
+            return privacy.forget(session, secret, email, current)
 
     def purge(self, *, now: datetime | None = None) -> ErasureResult:
         """Erase personal data older than ``CSAT_RETENTION_DAYS`` (no-op if unset)."""
         if self.settings.retention is None:
             return ErasureResult(invitations=0, comments=0, cancelled=0)
-        cutoff = self._now(now) - self.settings.retention
+        current = self._now(now)
+        cutoff = current - self.settings.retention
         with self._transaction() as session:
-            return privacy.purge(session, cutoff)
+            return privacy.purge(session, cutoff, current)
 
     # -- events ------------------------------------------------------------------
 

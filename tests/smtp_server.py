@@ -4,6 +4,7 @@ Faults are scripted per recipient: each delivery attempt for that address
 takes the next fault from its list (then behaves normally). Faults:
 
 - ``"rcpt:451"``, ``"rcpt:550"``, ...: answer RCPT TO with that code
+  (``"rcpt:550:quote"``: a reply that quotes the mailbox, as many servers write)
 - ``"data:421"``, ``"data:451"``, ``"data:554"``: answer the end of DATA with it
 - ``"drop"``: close the connection after the data arrived, before the reply
 - ``"stall"``: wait ``stall_seconds`` before replying (past the client's timeout)
@@ -89,7 +90,9 @@ class ScriptedHandler:
     ) -> str:
         fault = self._next_fault(address, "rcpt")
         if fault is not None:
-            code = fault.split(":")[1]
+            _, code, *quote = fault.split(":")
+            if quote:  # as many servers do: the reply quotes the mailbox
+                return f"{code} 5.1.1 <{address}>: no such user"
             return f"{code} {'4.3.0 try again later' if code[0] == '4' else '5.1.1 no such user'}"
         envelope.rcpt_tos.append(address)
         return "250 OK"

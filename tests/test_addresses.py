@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from csat.errors import InvalidAddressError
-from csat.invitations.addresses import is_excluded, normalize_address
+from csat.invitations.addresses import is_excluded, mask_addresses, normalize_address
 
 
 @pytest.mark.parametrize(
@@ -69,3 +71,28 @@ def test_exclusion_patterns() -> None:
     assert is_excluded("noreply@corp.example.com", patterns)
     assert not is_excluded("kim@example.com", patterns)
     assert not is_excluded("kim@helpdesk.example.com.evil.org", patterns)
+
+
+@given(
+    address=st.emails(),
+    before=st.sampled_from(["RCPT: 550 <", "address '", "user ", "", "550 5.1.1 "]),
+    after=st.sampled_from([">: no such user", "' needs SMTPUTF8", "", ". try later"]),
+)
+def test_mask_addresses_keeps_no_local_part(address: str, before: str, after: str) -> None:
+    local, domain = address.rsplit("@", 1)
+    masked = mask_addresses(f"{before}{address}{after}")
+    assert f"{local}@" not in masked
+    assert f"…@{domain}" in masked
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("address 'jürgen@example.de' needs SMTPUTF8", "address '…@example.de' needs SMTPUTF8"),
+        ("550 <Kim.Muster+x@Mail.Example.COM>: rejected", "550 <…@Mail.Example.COM>: rejected"),
+        ('user "kim muster"@example.org unknown', "user …@example.org unknown"),
+        ("connect to localhost:25: refused", "connect to localhost:25: refused"),
+    ],
+)
+def test_mask_addresses(text: str, masked: str) -> None:
+    assert mask_addresses(text) == masked

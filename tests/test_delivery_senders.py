@@ -130,11 +130,28 @@ def test_a_stalled_server_times_out_as_a_transient_failure() -> None:
         assert [r.rcpt_tos[0] for r in server.handler.received] == ["customer2@example.com"]
 
 
-def test_a_closed_port_is_sender_unavailable() -> None:
+def test_a_closed_port_is_sender_unavailable_with_its_cause() -> None:
     sender = SMTPSender("127.0.0.1", free_port(), timeout=2)
-    with pytest.raises(SenderUnavailableError, match=r"connect to 127\.0\.0\.1") as info:
+    with pytest.raises(SenderUnavailableError) as info:
         sender.send(_email())
     assert info.value.transient
+    assert info.value.reason.startswith("connection refused: 127.0.0.1:")
+
+
+def test_a_name_that_does_not_resolve_is_sender_unavailable_with_its_cause() -> None:
+    sender = SMTPSender("nonexistent.invalid", 25, timeout=2)  # RFC 2606: never resolves
+    with pytest.raises(SenderUnavailableError) as info:
+        sender.send(_email())
+    assert info.value.reason.startswith("name not resolved: nonexistent.invalid:25: ")
+
+
+def test_implicit_tls_to_a_plain_server_is_a_tls_configuration_error() -> None:
+    with smtp_server() as server:
+        sender = SMTPSender("localhost", server.port, security="ssl", timeout=5)
+        with pytest.raises(SenderConfigurationError) as info:
+            sender.send(_email())
+    assert info.value.key == "CSAT_SMTP_SECURITY"
+    assert info.value.reason.startswith(f"TLS: localhost:{server.port}: ")
 
 
 def test_login_and_starttls(certificate: tuple[Path, Path]) -> None:
@@ -156,7 +173,9 @@ def test_login_and_starttls(certificate: tuple[Path, Path]) -> None:
             "localhost", server.port, security="starttls", user=USER, password="wrong",
             timeout=5, ssl_context=_client_tls(certificate),
         )  # fmt: skip
-        with pytest.raises(SenderConfigurationError, match="refused the login: 535"):
+        with pytest.raises(
+            SenderConfigurationError, match=r"authentication: .* refused the login: 535"
+        ):
             wrong.send(_email())
 
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from csat import FixedClock, Reason, SurveyService
-from csat.errors import InvalidAddressError
-from csat.storage.models import Invitation, OptOut, Response
+from csat.errors import ExpiredTokenError, InvalidAddressError
+from csat.storage.models import Invitation, OptOut, Response, metadata
 
 
 def _answered(service: SurveyService, ticket: str, email: str, comment: str) -> int:
@@ -28,12 +28,12 @@ def _answered(service: SurveyService, ticket: str, email: str, comment: str) -> 
 
 
 def _dump(service: SurveyService) -> str:
-    """Every stored value of every csat table, as one string."""
+    """Every stored value of every column of every csat table, as one string."""
     parts = []
-    with Session(service.engine) as s:
-        for model in (Invitation, Response, OptOut):
-            for row in s.scalars(select(model)):
-                parts.extend(str(getattr(row, c.key)) for c in model.__table__.columns)
+    with service.engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            for row in conn.execute(select(table)):
+                parts.extend(str(value) for value in row)
     return "\n".join(parts)
 
 
@@ -140,21 +140,41 @@ def test_unsubscribe_by_token(service: SurveyService) -> None:
     assert later.reason is Reason.OPTED_OUT
 
 
-def test_unsubscribe_after_erasure_only_keeps_quiet(service: SurveyService) -> None:
+def test_after_forget_nothing_holds_the_address_and_the_link_only_unsubscribes(
+    service: SurveyService, clock: FixedClock
+) -> None:
+    """#15 item 18: no column keeps the address, its forms or the comment (a
+    server's reply quoting the mailbox included); the link takes no more answers;
+    its one-click unsubscribe still records the opt-out."""
     result = service.invite(
-        "T-1",
-        "kim@example.com",
-        agent="a",
-        team="t",
-        channel="chat",
-        resolved_at=service.clock() - timedelta(hours=2),
-    )
+        "T-1", "Jürgen.Groß@Example.de", agent="a", team="t", channel="chat",
+        resolved_at=clock() - timedelta(hours=2),
+    )  # fmt: skip
     assert result.token is not None
-    service.record(result.token, {"understood": 4})
+    service.record(result.token, {"understood": 4, "comment": "Ruf mich an, Jürgen"})
     with Session(service.engine) as s, s.begin():
         row = s.get(Invitation, result.invitation_id)
         assert row is not None
-        row.status = "sent"
-    service.forget("kim@example.com")
-    assert service.unsubscribe(result.token) == 0
-    assert "kim" not in _dump(service).lower()
+        row.status = "sent"  # as if csat send had delivered it, after one 450 quoting it
+        row.last_error = "RCPT: 450 4.2.0 <jürgen.groß@example.de>: mailbox busy"
+    erased = service.forget("jürgen.groß@example.de")
+    assert (erased.invitations, erased.comments) == (1, 1)
+    dump = _dump(service).lower()
+    for fragment in ("jürgen.groß@example.de", "jürgen.groß", "ruf mich an"):
+        assert fragment not in dump
+    with pytest.raises(ExpiredTokenError):
+        service.open(result.token)
+    with pytest.raises(ExpiredTokenError):
+        service.record(result.token, {"understood": 1})
+    assert not service.is_opted_out("jürgen.groß@example.de")
+    assert service.unsubscribe(result.token) == 0  # nothing pending left to cancel
+    assert service.is_opted_out("jürgen.groß@example.de")
+    assert "jürgen" not in _dump(service).lower()
+
+
+def test_erased_comments_are_counted_once(service: SurveyService) -> None:
+    _answered(service, "T-1", "kim@example.com", "first")
+    _answered(service, "T-2", "kim2@example.com", "")  # no comment: nothing to erase
+    assert service.forget("kim@example.com").comments == 1
+    assert service.forget("kim@example.com").comments == 0
+    assert service.forget("kim2@example.com").comments == 0

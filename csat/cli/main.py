@@ -27,7 +27,7 @@ from ..invitations.rules import Decision, Reason
 from ..storage import migrate
 from ..storage.engine import masked_url
 from ..version import version
-from . import demo, send, serve
+from . import demo, outbox, send, serve
 from .report import register_report_commands
 from .support import (
     AwareDateTime,
@@ -226,6 +226,7 @@ def event_add(db_url: str, name: str, day: datetime, team: str | None) -> None:
 
 register_report_commands(cli)
 cli.add_command(send.send)
+cli.add_command(outbox.outbox)
 cli.add_command(serve.serve)
 cli.add_command(demo.demo)
 

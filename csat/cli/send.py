@@ -2,21 +2,33 @@
 
 SMTP settings come from ``CSAT_SMTP_*`` and the options below; the password
 only from the environment variable ``CSAT_SMTP_PASSWORD``. ``--outbox-dir``
-writes ``.eml`` files instead (development). Exit code 0 when nothing failed
-permanently, 3 when some invitation failed (the summary line says how many).
+writes ``.eml`` files instead (development).
+
+The summary line goes to stdout; what went wrong goes to stderr, one line per
+cause, with every address masked. Exit codes: 0 nothing failed; 3 some
+invitation failed for good; 4 nothing could be delivered: the SMTP server
+could not be used (name not resolved, connection refused, TLS, login), or
+everything due waits for its retry after such a failure; 1 and 2 as for
+every command (environment, usage).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from ..config import DEFAULTS, Settings
+from ..errors import SenderConfigurationError
+from ..invitations.addresses import mask_addresses
 from .support import CLIUsageError, db_option, open_service, progress_bar, settings_for
 
 #: Exit code when at least one invitation failed permanently in this run.
 EXIT_FAILED = 3
+#: Exit code when the run could not deliver: the server could not be used, or
+#: nothing was sent while invitations wait for their retry.
+EXIT_UNDELIVERED = 4
 
 
 @click.command("send")
@@ -58,15 +70,44 @@ def send(
         sender = DirectorySender(outbox_dir)
     else:
         sender = SMTPSender.from_settings(_smtp_settings(settings, *smtp_options))
+    ctx = click.get_current_context()
     with open_service(settings) as service:
         due = service.count_due()
-        with progress_bar(due, "sending") as progress:
-            report = service.send_due(sender, limit=limit, progress=progress)
+        try:
+            with progress_bar(due, "sending") as progress:
+                report = service.send_due(sender, limit=limit, progress=progress)
+        except SenderConfigurationError as e:
+            _problem(f"could not deliver: {e.reason} (check {e.key})")
+            ctx.exit(EXIT_UNDELIVERED)
+        status = service.outbox_status()
     click.echo(str(report))
+    if report.unavailable is not None:
+        _problem(f"could not deliver: {report.unavailable}")
+    for reason, count in report.retry_reasons.most_common():
+        if reason != report.unavailable:
+            _problem(f"will retry {count}: {reason}")
     for invitation_id, reason in report.failures[:10]:
-        click.echo(f"failed: invitation {invitation_id}: {reason}", err=True)
+        _problem(f"failed: invitation {invitation_id}: {reason}")
+    attempted = report.sent + report.reminded + report.retried + report.failed
+    if not attempted and status.waiting_retry:
+        when = "" if status.next_due_at is None else f", the next at {_utc(status.next_due_at)}"
+        _problem(f"nothing sent: {status.waiting_retry} waiting to retry{when}")
+        for group in status.errors:
+            if group.status == "pending":
+                _problem(f"last error ({group.count}): {group.reason}")
+    if report.stopped or (not attempted and status.waiting_retry):
+        ctx.exit(EXIT_UNDELIVERED)
     if report.failed:
-        click.get_current_context().exit(EXIT_FAILED)
+        ctx.exit(EXIT_FAILED)
+
+
+def _problem(line: str) -> None:
+    """One line on stderr; addresses masked (a cron log keeps it)."""
+    click.echo(f"csat: {mask_addresses(line)}", err=True)
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _smtp_settings(

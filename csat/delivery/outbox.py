@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from ..clock import Clock
 from ..config import Settings
 from ..errors import DatabaseError, DeliveryError, MessageBuildError, SenderConfigurationError
+from ..invitations.addresses import mask_addresses
 from ..storage.engine import execute_update
 from ..storage.models import Invitation
 from ..survey.catalog import SurveyCatalog
@@ -213,6 +214,7 @@ class Outbox:
                                 values = failure_values(rest, e, now, report, self.retry)
                                 marks.append((rest.envelope.invitation_id, values))
                         report.stopped = True
+                        report.unavailable = mask_addresses(e.reason)
                         if progress is not None:
                             progress(len(batch) - done)
                         done = len(batch)

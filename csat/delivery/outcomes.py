@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..errors import DeliveryError
+from ..invitations.addresses import mask_addresses
 from ..invitations.rules import Status
 from .queries import Claimed
 from .report import SendReport
@@ -36,13 +37,15 @@ def failure_values(
 ) -> dict[str, Any]:
     """The row of ``item`` after ``error``: retried later by ``retry`` if transient
     and not failing for too long, else failed (a reminder: dropped); counted in
-    ``report``."""
+    ``report``. The reason is stored with every address in it masked."""
     release: dict[str, Any] = {"claim_id": None, "claimed_until": None}
     reminder = item.envelope.reminder
-    reason = f"reminder: {error.reason}" if reminder else error.reason
+    # A server's reply may quote the mailbox: neither stored nor printed.
+    reason = mask_addresses(f"reminder: {error.reason}" if reminder else error.reason)
     since = item.failing_since if item.failing_since is not None else now
     if error.transient and now - since < retry.give_up:
         report.retried += 1
+        report.retry_reasons[reason] += 1
         retry_at = now + retry.delay(item.attempts)
         release |= {"last_error": reason, "failing_since": since}
         if reminder:

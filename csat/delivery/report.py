@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 
@@ -18,6 +19,10 @@ class SendReport:
     failures: list[tuple[int, str]] = field(default_factory=list)
     #: True when the run ended early because the server could not be reached.
     stopped: bool = False
+    #: Why the server could not be reached, when :attr:`stopped` (no addresses).
+    unavailable: str | None = None
+    #: The reasons of this run's transient failures (retried later), counted.
+    retry_reasons: Counter[str] = field(default_factory=Counter)
 
     def __str__(self) -> str:
         return (

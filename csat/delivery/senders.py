@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import smtplib
+import socket
 import ssl
 from collections.abc import Callable
 from email.message import EmailMessage
@@ -37,7 +38,43 @@ from .envelope import OutgoingEmail
 
 
 class SenderUnavailableError(TransientDeliveryError):
-    """The server cannot be reached at all: the rest of the run would fail the same way."""
+    """The server cannot be reached at all: the rest of the run would fail the same way.
+
+    The reason starts with the cause in an operator's words (one of
+    :data:`CAUSES`), e.g. ``connection refused: mail.example.com:25: ...``.
+    """
+
+
+#: The causes a sender names when the SMTP server cannot be used at all.
+CAUSES = (
+    "name not resolved",
+    "connection refused",
+    "timed out",
+    "TLS",
+    "authentication",
+    "refused by the server",
+    "connection closed",
+    "unreachable",
+)
+
+
+def _cause(error: BaseException) -> str:
+    """Why the server could not be used, as one of :data:`CAUSES`."""
+    if isinstance(error, socket.gaierror):
+        return "name not resolved"
+    if isinstance(error, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(error, TimeoutError):
+        return "timed out"
+    if isinstance(error, ssl.SSLError | smtplib.SMTPNotSupportedError):
+        return "TLS"
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        return "authentication"
+    if isinstance(error, smtplib.SMTPConnectError):
+        return "refused by the server"
+    if isinstance(error, smtplib.SMTPServerDisconnected | ConnectionError):
+        return "connection closed"
+    return "unreachable"
 
 
 class Sender(Protocol):
@@ -72,6 +109,11 @@ class _Batch:
 
     def close(self) -> None:
         """Release what the run held (nothing by default)."""
+
+
+def _detail(error: BaseException) -> str:
+    """The error's own words, or its type when it has none."""
+    return str(error) or type(error).__name__
 
 
 def _reply(code: int, text: bytes | str) -> str:
@@ -150,14 +192,16 @@ class SMTPSender(_Batch):
                 connection = smtplib.SMTP(
                     self.host, self.port, local_hostname=self.local_hostname, timeout=self.timeout
                 )
-        except ssl.SSLCertVerificationError as e:
-            raise SenderConfigurationError("CSAT_SMTP_HOST", f"{where}: {e}") from e
+        except ssl.SSLError as e:  # implicit TLS: a bad certificate, or not a TLS server
+            raise SenderConfigurationError(
+                "CSAT_SMTP_SECURITY", f"TLS: {where}: {_detail(e)}"
+            ) from e
         except smtplib.SMTPConnectError as e:
             raise SenderUnavailableError(
-                f"connect to {where}: {_reply(e.smtp_code, e.smtp_error)}"
+                f"{_cause(e)}: {where}: {_reply(e.smtp_code, e.smtp_error)}"
             ) from e
         except (OSError, smtplib.SMTPException) as e:
-            raise SenderUnavailableError(f"connect to {where}: {e or type(e).__name__}") from e
+            raise SenderUnavailableError(f"{_cause(e)}: {where}: {_detail(e)}") from e
         try:
             if self.security == "starttls":
                 connection.starttls(context=self._context())
@@ -167,14 +211,17 @@ class SMTPSender(_Batch):
         except smtplib.SMTPAuthenticationError as e:
             _quietly_close(connection)
             raise SenderConfigurationError(
-                "CSAT_SMTP_USER", f"{where} refused the login: {_reply(e.smtp_code, e.smtp_error)}"
+                "CSAT_SMTP_USER",
+                f"authentication: {where} refused the login: {_reply(e.smtp_code, e.smtp_error)}",
             ) from e
-        except (smtplib.SMTPNotSupportedError, ssl.SSLCertVerificationError) as e:
+        except (smtplib.SMTPNotSupportedError, ssl.SSLError) as e:
             _quietly_close(connection)
-            raise SenderConfigurationError("CSAT_SMTP_SECURITY", f"{where}: {e}") from e
+            raise SenderConfigurationError(
+                "CSAT_SMTP_SECURITY", f"TLS: {where}: {_detail(e)}"
+            ) from e
         except (OSError, smtplib.SMTPException) as e:
             _quietly_close(connection)
-            raise SenderUnavailableError(f"{where}: {e or type(e).__name__}") from e
+            raise SenderUnavailableError(f"{_cause(e)}: {where}: {_detail(e)}") from e
         return connection
 
     def send(self, email: OutgoingEmail) -> None:

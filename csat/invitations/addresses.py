@@ -57,3 +57,23 @@ def normalize_address(address: object) -> str:
 def is_excluded(normalized: str, patterns: tuple[str, ...]) -> bool:
     """True when the address matches one of the (lower-case) shell patterns."""
     return any(fnmatchcase(normalized, pattern) for pattern in patterns)
+
+
+# Anything shaped like a mailbox: a local part (plain or quoted) and a domain.
+_MAILBOX = re.compile(r'(?:"[^"\r\n]*"|[^\s<>()\[\]",;:@]+)@([^\s<>()\[\]"\'`,;:@]+)')
+
+
+def mask_addresses(text: str) -> str:
+    """``text`` with the local part of every address in it replaced by ``…``.
+
+    For what csat stores and prints about deliveries: a server's reply often
+    quotes the mailbox, and the cron log must not keep it. The domain stays, as
+    it tells an operator which server refused.
+    """
+    return _MAILBOX.sub(_masked, text)
+
+
+def _masked(match: re.Match[str]) -> str:
+    # A quote before the address ('kim@example.com') is the text's, not the address's.
+    quote = "'" if match.group(0).startswith("'") else ""
+    return f"{quote}…@{match.group(1)}"

@@ -187,7 +187,7 @@ class Response(Base):
     #: Cleaned answers by question key, without the free-text ones.
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
     #: Free-text answers (the comment) by question key; NULL once erased.
-    texts: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    texts: Mapped[dict[str, str] | None] = mapped_column(JSON(none_as_null=True))
     understood_score: Mapped[int | None] = mapped_column(SmallInteger)
     helped_score: Mapped[int | None] = mapped_column(SmallInteger)
     overall_score: Mapped[int | None] = mapped_column(SmallInteger)
