@@ -251,7 +251,8 @@ class SurveyService:
         return self._outbox(now, None, None).count_due(self._now(now))
 
     def outbox_status(self, *, now: datetime | None = None) -> OutboxStatus:
-        """What the outbox holds: counts by status, what is due when, the last errors."""
+        """What the outbox holds: counts by status, what is due when, the last errors
+        (a :class:`~csat.delivery.status.OutboxStatus`)."""
         from .delivery.status import outbox_status  # lazily: import time
 
         with self._transaction(write=False) as session:
@@ -335,8 +336,9 @@ class SurveyService:
             return privacy.is_opted_out(session, secret, email)
 
     def forget(self, email: str, *, now: datetime | None = None) -> ErasureResult:
-        """Erase a customer's personal data (see :mod:`csat.privacy`); the anonymous
-        scores, the keyed hash and the opt-out stay, the links stop accepting answers."""
+        """Erase a customer's personal data: the address, the comments and the stored
+        delivery reasons; the anonymous scores, the keyed hash of the address and the
+        opt-out stay, and the customer's links stop accepting answers."""
         secret = self.settings.require_secret_key()
         current = self._now(now)
         with self._transaction() as session:

@@ -41,7 +41,7 @@ class SenderUnavailableError(TransientDeliveryError):
     """The server cannot be reached at all: the rest of the run would fail the same way.
 
     The reason starts with the cause in an operator's words (one of
-    :data:`CAUSES`), e.g. ``connection refused: mail.example.com:25: ...``.
+    :data:`~csat.delivery.senders.CAUSES`), e.g. ``connection refused: mail.example.com:25: ...``.
     """
 
 
@@ -59,7 +59,7 @@ CAUSES = (
 
 
 def _cause(error: BaseException) -> str:
-    """Why the server could not be used, as one of :data:`CAUSES`."""
+    """Why the server could not be used, as one of :data:`~csat.delivery.senders.CAUSES`."""
     if isinstance(error, socket.gaierror):
         return "name not resolved"
     if isinstance(error, ConnectionRefusedError):
