@@ -12,7 +12,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,10 @@ from .conftest import unavailable
 SECRET = "test-secret-key-0123456789abcdef"
 #: The CLI reads CSAT_* from the environment: start every run from a clean one.
 CLEAN_ENV: dict[str, str | None] = dict.fromkeys(DEFAULTS) | {"CSAT_SECRET_KEY": SECRET}
-PAST = "2026-10-05T09:00:00+02:00"
+#: Resolved two hours ago (the command runs on the real clock; a ticket older than
+#: CSAT_MAX_AGE_DAYS would be skipped as stale), written with a +02:00 offset.
+RESOLVED = (datetime.now(UTC) - timedelta(hours=2)).replace(microsecond=0)
+PAST = RESOLVED.astimezone(timezone(timedelta(hours=2))).isoformat()
 BASE = "http://localhost:5000/survey/"
 ERASED = "erased: {} invitation(s), {} comment(s); {} pending invitation(s) cancelled\n"
 
@@ -95,8 +98,8 @@ def test_db_upgrade_prints_the_revision_and_is_idempotent(tmp_path: Path) -> Non
     for _ in range(2):
         result = run("db", "upgrade", "--db", url)
         assert result.exit_code == 0
-        assert result.stdout == f"{url}: revision 0003 (head)\n"
-    assert run("db", "current", "--db", url).stdout == "0003 (head)\n"
+        assert result.stdout == f"{url}: revision 0004 (head)\n"
+    assert run("db", "current", "--db", url).stdout == "0004 (head)\n"
 
 
 def test_db_url_comes_from_the_environment(tmp_path: Path) -> None:
@@ -142,7 +145,7 @@ def test_invite_options_are_stored(db: str) -> None:
     assert result.stdout.startswith("https://help.example.com/s/")
     (row,) = invitation_rows(db)
     assert (row.survey_key, row.locale, row.category, row.channel) == ("quick", "de", "VPN", "chat")
-    assert row.resolved_at == datetime(2026, 10, 5, 7, 0, tzinfo=UTC)
+    assert row.resolved_at == RESOLVED
 
 
 def test_invite_base_url_from_the_environment(db: str) -> None:
@@ -258,7 +261,9 @@ def test_unmigrated_database_says_run_db_upgrade(tmp_path: Path) -> None:
 
     empty = tmp_path / "empty.db"
     sqlite3.connect(empty).close()
-    assert_one_line_error(run(*invite_args(f"sqlite:///{empty}")), 1, "run `csat db upgrade`")
+    assert_one_line_error(
+        run(*invite_args(f"sqlite:///{empty}")), 1, "run `csat db upgrade`"
+    )
     assert_one_line_error(
         run("event", "add", "--db", f"sqlite:///{empty}", "--name", "x", "--date", "2026-10-01"),
         1,
@@ -336,7 +341,7 @@ def test_help_lists_every_command() -> None:
 def test_invite_on_every_database(fresh_url: str) -> None:
     upgraded = run("db", "upgrade", "--db", fresh_url)
     assert upgraded.exit_code == 0, upgraded.output
-    assert upgraded.stdout.endswith("revision 0003 (head)\n")
+    assert upgraded.stdout.endswith("revision 0004 (head)\n")
     first = run(*invite_args(fresh_url))
     assert first.exit_code == 0, first.output
     assert first.stdout.startswith(BASE)
@@ -390,3 +395,10 @@ def test_python_dash_m_runs_the_same_commands() -> None:
         )
         assert done.returncode == 0, done.stderr
         assert "Serve the survey pages" in done.stdout
+
+
+def test_invite_of_a_month_old_ticket_is_skipped_as_stale(db: str) -> None:
+    month_ago = (datetime.now(UTC) - timedelta(days=30)).isoformat()
+    args = _replace(invite_args(db, "T-OLD"), "--resolved-at", month_ago)
+    result = run(*args)
+    assert (result.exit_code, result.stdout) == (0, "skipped: stale\n")
