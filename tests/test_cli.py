@@ -262,12 +262,12 @@ def test_unmigrated_database_says_run_db_upgrade(tmp_path: Path) -> None:
     empty = tmp_path / "empty.db"
     sqlite3.connect(empty).close()
     assert_one_line_error(
-        run(*invite_args(f"sqlite:///{empty}")), 1, "run `csat db upgrade`"
+        run(*invite_args(f"sqlite:///{empty}")), 1, "run `csat db upgrade --db URL`"
     )
     assert_one_line_error(
         run("event", "add", "--db", f"sqlite:///{empty}", "--name", "x", "--date", "2026-10-01"),
         1,
-        "run `csat db upgrade`",
+        "run `csat db upgrade --db URL`",
     )
     with sqlite3.connect(empty) as conn:  # nothing was created implicitly
         assert conn.execute("SELECT name FROM sqlite_master").fetchall() == []

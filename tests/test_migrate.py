@@ -194,7 +194,10 @@ def test_create_all_tables_are_refused_until_stamped(fresh_url: str, fresh_engin
 
 
 def test_require_current_explains_what_to_do(fresh_url: str, fresh_engine: Engine) -> None:
-    with pytest.raises(DatabaseError, match=r"missing; run `csat db upgrade`") as info:
+    with pytest.raises(
+        DatabaseError,
+        match=r"missing; create csat.s tables on this database: run `csat db upgrade --db URL`",
+    ) as info:
         migrate.require_current(fresh_url)
     assert "password" not in str(info.value)
     migrate.upgrade(fresh_url)

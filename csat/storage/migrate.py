@@ -25,7 +25,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
 from ..errors import DatabaseError, InvalidInputError
-from .engine import WRITE_OPTION, create_csat_engine, masked_url
+from .engine import UPGRADE_ADVICE, WRITE_OPTION, create_csat_engine, masked_url
 
 SCRIPT_LOCATION = "csat.storage:migrations"
 #: csat's own Alembic version table (a host's ``alembic_version`` stays untouched).
@@ -162,7 +162,7 @@ def require_current(bind: Bind) -> None:
     if unversioned:
         raise DatabaseError(url, _UNVERSIONED)
     if at is None:
-        raise DatabaseError(url, "csat tables are missing; run `csat db upgrade` first")
+        raise DatabaseError(url, f"csat tables are missing; {UPGRADE_ADVICE}")
     script = ScriptDirectory.from_config(alembic_config())
     try:
         script.get_revision(at)
