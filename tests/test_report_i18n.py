@@ -56,7 +56,8 @@ def test_german_texts_say_helped_grammatically() -> None:
     ]
     assert (
         texts[1]
-        == "Im Oktober fühlten sich 75 % der Antwortenden verstanden; 50 % wurde gut geholfen (n = 20)."
+        == "Im Oktober fühlten sich 75 % der Antwortenden verstanden; 50 % wurde gut geholfen "
+        "(n = 20)."
     )
     assert texts[2] == (
         "10 % der Antwortenden wurde geholfen, ohne dass sie sich verstanden fühlten "

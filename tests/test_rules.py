@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import Engine
 
 from csat import FixedClock, InviteRequest, Settings, SurveyService
-
 from csat.invitations.rules import (
     Decision,
     Facts,
