@@ -13,7 +13,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,10 @@ from .conftest import unavailable
 SECRET = "test-secret-key-0123456789abcdef"
 #: The CLI reads CSAT_* from the environment: start every run from a clean one.
 CLEAN_ENV: dict[str, str | None] = dict.fromkeys(DEFAULTS) | {"CSAT_SECRET_KEY": SECRET}
-PAST = "2026-10-05T09:00:00+02:00"
+#: Resolved two hours ago (the command runs on the real clock; a ticket older than
+#: CSAT_MAX_AGE_DAYS would be skipped as stale), written with a +02:00 offset.
+RESOLVED = (datetime.now(UTC) - timedelta(hours=2)).replace(microsecond=0)
+PAST = RESOLVED.astimezone(timezone(timedelta(hours=2))).isoformat()
 BASE = "http://localhost:5000/survey/"
 ERASED = "erased: {} invitation(s), {} comment(s); {} pending invitation(s) cancelled\n"
 
@@ -143,7 +146,7 @@ def test_invite_options_are_stored(db: str) -> None:
     assert result.stdout.startswith("https://help.example.com/s/")
     (row,) = invitation_rows(db)
     assert (row.survey_key, row.locale, row.category, row.channel) == ("quick", "de", "VPN", "chat")
-    assert row.resolved_at == datetime(2026, 10, 5, 7, 0, tzinfo=UTC)
+    assert row.resolved_at == RESOLVED
 
 
 def test_invite_base_url_from_the_environment(db: str) -> None:
@@ -266,11 +269,13 @@ def test_unmigrated_database_says_run_db_upgrade(tmp_path: Path) -> None:
 
     empty = tmp_path / "empty.db"
     sqlite3.connect(empty).close()
-    assert_one_line_error(run(*invite_args(f"sqlite:///{empty}")), 1, "run `csat db upgrade`")
+    assert_one_line_error(
+        run(*invite_args(f"sqlite:///{empty}")), 1, "run `csat db upgrade --db URL`"
+    )
     assert_one_line_error(
         run("event", "add", "--db", f"sqlite:///{empty}", "--name", "x", "--date", "2026-10-01"),
         1,
-        "run `csat db upgrade`",
+        "run `csat db upgrade --db URL`",
     )
     with sqlite3.connect(empty) as conn:  # nothing was created implicitly
         assert conn.execute("SELECT name FROM sqlite_master").fetchall() == []
@@ -439,3 +444,10 @@ def test_invite_base_url_is_the_base_of_every_link_csat_send_writes(db: str) -> 
             assert f"{link}/unsubscribe" in text and f"{link}?understood=" in text
     again = run(*invite_args(db, "T-0", "kim0@example.com"), env=env)
     assert again.stdout.strip() == printed["kim0@example.com"]  # the stored link, not the new base
+
+
+def test_invite_of_a_month_old_ticket_is_skipped_as_stale(db: str) -> None:
+    month_ago = (datetime.now(UTC) - timedelta(days=30)).isoformat()
+    args = _replace(invite_args(db, "T-OLD"), "--resolved-at", month_ago)
+    result = run(*args)
+    assert (result.exit_code, result.stdout) == (0, "skipped: stale\n")

@@ -114,12 +114,24 @@ def test_export_with_email_and_as_json(db: str, tmp_path: Path) -> None:
     assert json.loads(empty.stdout) == []
 
 
-@pytest.mark.parametrize("month", ["2026-13", "2026-1", "October", "2026-10-01"])
+@pytest.mark.parametrize("month", ["2026-1", "October", "2026-10-01", "２０２６-10", "2026-+1"])
 def test_bad_month_is_a_one_line_usage_error(db: str, month: str) -> None:
     result = run("metrics", "--db", db, "--month", month)
     assert result.exit_code == 2
     assert result.stderr.startswith("csat: error: ")
-    assert "YYYY-MM" in result.stderr
+    assert "is not a month in the form YYYY-MM" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("month", ["2026-13", "2026-00", "0000-05"])
+def test_month_in_the_right_form_but_not_a_month_says_so(db: str, month: str) -> None:
+    """ "2026-13" is in the form YYYY-MM; the error must not claim otherwise."""
+    result = run("metrics", "--db", db, "--month", month)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f"csat: error: Invalid value for '--month': '{month}' is not a valid month"
+    )
+    assert "form YYYY-MM" not in result.stderr
     assert len(result.stderr.splitlines()) == 1
 
 

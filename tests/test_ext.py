@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.cli import FlaskGroup
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import sessionmaker
 
 from csat import FixedClock
-from csat.storage.models import metadata
+from csat.errors import DatabaseError
+from csat.storage import migrate
+from csat.storage.engine import masked_url
+from csat.storage.models import Invitation, metadata
 from csat.web import CSAT, get_service, get_state
 from csat.web.views import blueprint
 
@@ -180,3 +184,61 @@ def test_bodies_are_bounded_before_a_host_wide_csrf_protect_reads_them(
     assert huge.status_code == 413  # not CSRFProtect's 400 after reading it all
     small = client.post(f"/survey/{token}", data={"comment": "x"})
     assert small.status_code == 400
+
+
+def _host(url: str, clock: FixedClock, **config: Any) -> tuple[Flask, SQLAlchemy, Engine]:
+    """A Flask-SQLAlchemy host on ``url`` with ``CSAT(app, db=db)``, and its engine."""
+    app = Flask("helpdesk", **config)
+    app.config.update(SECRET_KEY="s", CSAT_SECRET_KEY=SECRET, SQLALCHEMY_DATABASE_URI=url)
+    db = SQLAlchemy(app)
+    CSAT(app, db=db, clock=clock)
+    with app.app_context():
+        engine: Engine = db.engine
+    return app, db, engine
+
+
+def test_flask_csat_db_upgrade_migrates_the_extensions_engine(
+    fresh_url: str, clock: FixedClock, tmp_path: Path
+) -> None:
+    """`CSAT(app, db=db)`: the error names the host's database, `flask csat` migrates it."""
+    app, _, engine = _host(fresh_url, clock)
+    shown = masked_url(engine.url)
+    with pytest.raises(DatabaseError) as info:
+        invite(app)
+    assert str(info.value).startswith(f"database {shown}: ")
+    assert "`flask csat db upgrade`" in str(info.value)
+    assert "csat.storage.migrate.upgrade(engine)" in str(info.value)
+    decoy = tmp_path / "csat.db"  # what CSAT_DATABASE_URL names; it must stay untouched
+    env = {"CSAT_DATABASE_URL": f"sqlite:///{decoy}"}
+    runner = app.test_cli_runner()
+    done = runner.invoke(FlaskGroup(), ["csat", "db", "upgrade"], env=env)
+    assert (done.exit_code, done.output) == (0, f"{shown}: revision {migrate.head()} (head)\n")
+    assert migrate.current(engine) == migrate.head()
+    current = runner.invoke(FlaskGroup(), ["csat", "db", "current"], env=env)
+    assert current.output == f"{migrate.head()} (head)\n"
+    args = ["csat", "invite", "--ticket", "T-9", "--email", "kim@example.com", "--agent", "ana",
+            "--team", "1st", "--channel", "phone"]  # fmt: skip
+    invited = runner.invoke(FlaskGroup(), args, env=env)
+    assert invited.exit_code == 0, invited.output
+    assert not decoy.exists()
+    token = invite(app)  # the pages and the service on the host's database
+    assert app.test_client().get(f"/survey/{token}").status_code == 200
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Invitation)) == 2
+    explicit = runner.invoke(
+        FlaskGroup(), ["csat", "db", "current", "--db", env["CSAT_DATABASE_URL"]]
+    )
+    assert explicit.output == "none (run `csat db upgrade`)\n"  # --db names another database
+    engine.dispose()
+
+
+def test_flask_csat_db_upgrade_finds_flask_sqlalchemys_instance_folder(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    """A relative SQLite URL is in the app's instance/ folder: that file gets the tables."""
+    app, _, engine = _host("sqlite:///host.db", clock, instance_path=str(tmp_path / "instance"))
+    done = app.test_cli_runner().invoke(FlaskGroup(), ["csat", "db", "upgrade"])
+    assert done.exit_code == 0, done.output
+    assert migrate.current(f"sqlite:///{tmp_path / 'instance' / 'host.db'}") == migrate.head()
+    assert app.test_client().get(f"/survey/{invite(app)}").status_code == 200
+    engine.dispose()

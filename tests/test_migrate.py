@@ -194,7 +194,10 @@ def test_create_all_tables_are_refused_until_stamped(fresh_url: str, fresh_engin
 
 
 def test_require_current_explains_what_to_do(fresh_url: str, fresh_engine: Engine) -> None:
-    with pytest.raises(DatabaseError, match=r"missing; run `csat db upgrade`") as info:
+    with pytest.raises(
+        DatabaseError,
+        match=r"missing; create csat.s tables on this database: run `csat db upgrade --db URL`",
+    ) as info:
         migrate.require_current(fresh_url)
     assert "password" not in str(info.value)
     migrate.upgrade(fresh_url)
@@ -229,3 +232,57 @@ def test_unreachable_database_is_a_database_error(url: str) -> None:
         message = str(info.value)
         assert "\n" not in message
         assert "secret-pw" not in message
+
+
+def _host_differences(engine: Engine, target: list[MetaData], **hooks: object) -> list[object]:
+    """What a host's autogenerate (its own ``alembic_version``) finds against ``target``."""
+    with engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "compare_server_default": True, **hooks}
+        )
+        return list(compare_metadata(context, target))
+
+
+def test_a_flask_sqlalchemy_hosts_autogenerate_leaves_csat_alone(
+    fresh_url: str, fresh_engine: Engine
+) -> None:
+    """csat migrated, the host's tables made: the host's autogenerate is empty with the hook."""
+    from flask import Flask
+    from flask_sqlalchemy import SQLAlchemy
+
+    app = Flask("helpdesk")
+    app.config["SQLALCHEMY_DATABASE_URI"] = fresh_url
+    db = SQLAlchemy(app)
+    ticket = Table(
+        "helpdesk_ticket",
+        db.metadata,
+        Column("id", Integer, primary_key=True),
+        Column("title", String(200), nullable=False),
+    )
+    # A host table that merely starts with csat_ is the host's, not csat's.
+    Table("csat_notes", db.metadata, Column("id", Integer, primary_key=True))
+    migrate.upgrade(fresh_engine)
+    with app.app_context():
+        db.create_all()
+        host = db.metadata
+        engine = db.engine
+    try:
+        # Without the hook, csat's version table is up for dropping (the issue).
+        plain = _host_differences(engine, [host, metadata])
+        assert ("remove_table", migrate.VERSION_TABLE) in [(d[0], d[1].name) for d in plain]
+        hook = {"include_object": migrate.host_include_object}
+        assert _host_differences(engine, [host, metadata], **hook) == []
+        assert _host_differences(engine, [host], **hook) == []  # csat's metadata left out
+        # The host's own tables stay visible: a new one of theirs is found.
+        Table("helpdesk_agent", host, Column("id", Integer, primary_key=True))
+        found = _host_differences(engine, [host, metadata], **hook)
+        assert [(d[0], d[1].name) for d in found] == [("add_table", "helpdesk_agent")]
+        host.remove(host.tables["helpdesk_agent"])
+        # csat's own autogenerate sees only csat's model tables.
+        assert _differences(fresh_engine) == []
+        assert migrate.include_name("csat_notes", "table", {}) is False
+        assert migrate.include_name(migrate.VERSION_TABLE, "table", {}) is False
+        assert migrate.include_name("csat_invitation", "table", {}) is True
+        assert ticket.name not in metadata.tables
+    finally:
+        engine.dispose()

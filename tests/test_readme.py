@@ -36,3 +36,26 @@ def test_the_readme_is_a_landing_page() -> None:
     assert len(text.splitlines()) < 150
     linked = set(re.findall(r"\]\((docs/[a-z]+\.rst)\)", text))
     assert {"docs/quickstart.rst", "docs/configuration.rst", "docs/api.rst"} <= linked
+
+
+def test_install_commands_name_the_distribution_csat_surveys() -> None:
+    """`pip install csat` installs another project: every command names csat-surveys,
+    or installs from a clone; and how to install before a release is said."""
+    root = README.parent
+    assert "\nname = csat-surveys\n" in (root / "setup.cfg").read_text(encoding="utf-8")
+    pages = [README, *sorted((root / "docs").glob("*.rst"))]
+    commands = []
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        commands += re.findall(r"pip install ([^`\n#]+)", text)
+    assert len(commands) >= 8
+    for command in commands:
+        targets = [t.strip("'\"") for t in command.split() if not t.startswith("-")]
+        assert targets, command
+        for target in targets:
+            name = re.split(r"[\[=<>]", target)[0]
+            assert name in ("csat-surveys", "."), f"pip install {command}"
+    readme = README.read_text(encoding="utf-8")
+    assert "Until a release exists, install from a clone: `pip install -e '.[report]'`" in readme
+    quickstart = (root / "docs" / "quickstart.rst").read_text(encoding="utf-8")
+    assert "install from a clone" in quickstart and "pip install -e '.[report]'" in quickstart

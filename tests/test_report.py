@@ -70,7 +70,7 @@ def test_german_report_uses_german_words_numbers_and_dates(engine: Engine, tmp_p
     render_report(engine, OCT, path, lang="de", now=NOW)
     text = pdf_text(path)
     assert "Kundenzufriedenheit – Oktober 2026" in text
-    assert "75,0 % der Antwortenden verstanden, 50,0 % fühlten sich geholfen (n = 20)" in text
+    assert "75,0 % der Antwortenden verstanden; 50,0 % wurde gut geholfen (n = 20)" in text
     assert "Verstanden % 75,0 %" in text
     assert "ggü. September 2026" in text
     assert "1 Überblick" in text

@@ -42,3 +42,26 @@ def test_every_string_exists_in_both_languages() -> None:
 def test_unsupported_language() -> None:
     with pytest.raises(ValueError, match="unsupported report language 'fr'"):
         Words("fr")
+
+
+def test_german_texts_say_helped_grammatically() -> None:
+    """ "helfen" takes the dative: "ihnen wurde geholfen", never "sie fühlten sich geholfen"."""
+    de = Words("de")
+    assert (
+        de("subtitle") == "Wurde den Kunden nicht nur geholfen – fühlten sie sich auch verstanden?"
+    )
+    texts = [
+        de(key, month="Oktober", u="75 %", h="50 %", n=20, share="10 %")
+        for key in ("subtitle", "headline", "gap")
+    ]
+    assert (
+        texts[1]
+        == "Im Oktober fühlten sich 75 % der Antwortenden verstanden; 50 % wurde gut geholfen "
+        "(n = 20)."
+    )
+    assert texts[2] == (
+        "10 % der Antwortenden wurde geholfen, ohne dass sie sich verstanden fühlten "
+        "(Lösung ohne Empathie)."
+    )
+    for text in texts:
+        assert "sich geholfen" not in text and "nicht nur geholfen?" not in text

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import Engine
 
-from csat.invitations.rules import Decision, Facts, Reason, Status, decide, due_time, status_for
+from csat import FixedClock, InviteRequest, Settings, SurveyService
+from csat.invitations.rules import (
+    Decision,
+    Facts,
+    Reason,
+    Status,
+    decide,
+    due_time,
+    is_stale,
+    status_for,
+)
 
-from .conftest import T0
+from .conftest import SECRET, T0
 
 OK = Facts(
-    address_valid=True, excluded=False, opted_out=False, sample_fraction=0.5, in_cooldown=False
+    address_valid=True,
+    excluded=False,
+    opted_out=False,
+    stale=False,
+    sample_fraction=0.5,
+    in_cooldown=False,
 )
 
 
@@ -32,7 +48,8 @@ def test_due_and_delayed() -> None:
     [
         ({"address_valid": False, "excluded": True, "opted_out": True}, Reason.INVALID_ADDRESS),
         ({"excluded": True, "opted_out": True, "in_cooldown": True}, Reason.EXCLUDED_ADDRESS),
-        ({"opted_out": True, "sample_fraction": 0.99, "in_cooldown": True}, Reason.OPTED_OUT),
+        ({"opted_out": True, "stale": True, "in_cooldown": True}, Reason.OPTED_OUT),
+        ({"stale": True, "sample_fraction": 0.99, "in_cooldown": True}, Reason.STALE),
         ({"sample_fraction": 0.99, "in_cooldown": True}, Reason.SAMPLED_OUT),
         ({"in_cooldown": True}, Reason.COOLDOWN),
     ],
@@ -54,3 +71,43 @@ def test_decisions_and_statuses() -> None:
     assert status_for(Reason.DUE) is Status.PENDING
     assert status_for(Reason.DELAYED) is Status.PENDING
     assert status_for(Reason.COOLDOWN) is Status.SKIPPED
+
+
+def test_stale_after_the_maximum_age() -> None:
+    week = timedelta(days=7)
+    assert not is_stale(T0 - week, week, T0)  # exactly the maximum age: still asked
+    assert is_stale(T0 - week - timedelta(seconds=1), week, T0)
+    assert not is_stale(T0 + timedelta(hours=1), week, T0)  # resolved "in the future"
+    assert Reason.STALE.decision is Decision.SKIP
+    assert status_for(Reason.STALE) is Status.SKIPPED
+
+
+def _request(ticket: str, days_ago: float, clock: FixedClock) -> InviteRequest:
+    return InviteRequest(
+        ticket, f"{ticket.lower()}@example.com", "ana", "1st Level", "ticket",
+        clock() - timedelta(days=days_ago),
+    )  # fmt: skip
+
+
+def _invite(service: SurveyService, ticket: str, days_ago: float, clock: FixedClock) -> Reason:
+    request = asdict(_request(ticket, days_ago, clock))
+    result = service.invite(request.pop("ticket_id"), request.pop("email"), **request)
+    assert (result.url is None) is (result.reason is Reason.STALE)  # no link when stale
+    return result.reason
+
+
+def test_a_ticket_resolved_30_days_ago_is_not_invited(service: SurveyService) -> None:
+    """The issue's case: no fresh link for a month-old ticket, on both paths."""
+    clock = service.clock
+    assert isinstance(clock, FixedClock)
+    assert _invite(service, "T-OLD", 30, clock) is Reason.STALE
+    results = service.invite_many([_request(f"T-{d}", d, clock) for d in (1, 6.9, 7.1, 30)])
+    assert [r.reason for r in results] == [Reason.DUE, Reason.DUE, Reason.STALE, Reason.STALE]
+    assert all(r.status is Status.SKIPPED for r in results[2:])
+
+
+def test_max_age_follows_csat_max_age_days(engine: Engine, clock: FixedClock) -> None:
+    settings = Settings.from_mapping({"CSAT_SECRET_KEY": SECRET, "CSAT_MAX_AGE_DAYS": "40"})
+    service = SurveyService(engine, settings=settings, clock=clock)
+    assert _invite(service, "T-OLD", 30, clock) is Reason.DUE
+    assert _invite(service, "T-OLDER", 41, clock) is Reason.STALE

@@ -1,8 +1,10 @@
 """``flask csat …``: csat's commands in a Flask host app.
 
 Flask finds the group through the ``flask.commands`` entry point. There the
-``CSAT_*`` values of the app's config are the defaults for the environment
-the commands read.
+commands work on the database of the app's extension (its engine: the one of
+``CSAT(app, db=db)`` or ``session=``, else ``CSAT_DATABASE_URL``; ``--db`` on
+the command line overrides it), and the ``CSAT_*`` values of the app's config
+are the defaults for the environment the commands read.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import click
 
 from ..config import DEFAULTS
 from .main import cli
-from .support import CSATGroup
+from .support import HOST_ENGINE, CSATGroup
 
 
 class FlaskCSATGroup(CSATGroup):
@@ -27,7 +29,9 @@ class FlaskCSATGroup(CSATGroup):
         from ..web.state import get_state
 
         app = ctx.ensure_object(ScriptInfo).load_app()
-        get_state(app)  # a clear error when CSAT(app) was not called
+        # The commands work on the extension's own engine (CSAT(app, db=db) included);
+        # get_state raises a clear error when CSAT(app) was not called.
+        ctx.meta[HOST_ENGINE] = get_state(app).service.engine
         added = []
         for key in DEFAULTS:
             value = app.config.get(key)

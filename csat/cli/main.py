@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import click
+from sqlalchemy import Engine
 
 from ..clock import utcnow
 from ..invitations.addresses import normalize_address
@@ -33,6 +34,7 @@ from .support import (
     AwareDateTime,
     CLIUsageError,
     CSATGroup,
+    command_bind,
     db_option,
     missing_sqlite_file,
     open_service,
@@ -60,18 +62,27 @@ def db() -> None:
 @db_option
 @click.option("--revision", default="head", show_default=True, help="Target revision.")
 def db_upgrade(db_url: str, revision: str) -> None:
-    """Create or migrate csat's tables; prints the revision reached."""
-    migrate.upgrade(db_url, revision)
-    at = migrate.current(db_url)
+    """Create or migrate csat's tables; prints the revision reached.
+
+    Under ``flask csat``: on the engine of the app's extension (``CSAT(app, db=db)``).
+    """
+    bind = command_bind(db_url)
+    migrate.upgrade(bind, revision)
+    at = migrate.current(bind)
     suffix = " (head)" if at == migrate.head() else ""
-    click.echo(f"{masked_url(db_url)}: revision {at}{suffix}")
+    shown = masked_url(bind.url if isinstance(bind, Engine) else bind)
+    click.echo(f"{shown}: revision {at}{suffix}")
 
 
 @db.command("current")
 @db_option
 def db_current(db_url: str) -> None:
     """Print the database's csat revision ("none" if never migrated)."""
-    at = None if missing_sqlite_file(db_url) else migrate.current(db_url)
+    bind = command_bind(db_url)
+    if isinstance(bind, Engine):
+        at = migrate.current(bind)
+    else:
+        at = None if missing_sqlite_file(bind) else migrate.current(bind)
     if at is None:
         click.echo("none (run `csat db upgrade`)")
     else:

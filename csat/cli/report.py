@@ -33,13 +33,18 @@ class Month(_DateType):
         """Parse ``YYYY-MM``."""
         if isinstance(value, date):
             return metrics.month_start(value)
-        try:
-            year, month = str(value).split("-")
-            if len(year) != 4 or len(month) != 2:
-                raise ValueError(value)
-            return date(int(year), int(month), 1)
-        except ValueError:
+        text = str(value)
+        year, dash, month = text.partition("-")
+        digits = year + month
+        if not (dash and len(year) == 4 and len(month) == 2 and digits.isascii()):
             self.fail(f"{value!r} is not a month in the form YYYY-MM", param, ctx)
+        if not digits.isdigit():
+            self.fail(f"{value!r} is not a month in the form YYYY-MM", param, ctx)
+        if not 1 <= int(month) <= 12 or int(year) < 1:
+            self.fail(
+                f"{value!r} is not a valid month (month 01 to 12, year 0001 or later)", param, ctx
+            )
+        return date(int(year), int(month), 1)
 
 
 def previous_month(now: datetime | None = None) -> date:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 import click
+from click.core import ParameterSource
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
@@ -139,6 +140,34 @@ def db_option(function: Any) -> Any:
     )(function)
 
 
+#: Key of :attr:`click.Context.meta` under which ``flask csat`` passes the engine
+#: of the app's extension (``CSAT(app, db=db)``'s engine, say) to the commands.
+HOST_ENGINE = "csat.host_engine"
+
+
+def host_engine() -> Engine | None:
+    """The engine of the Flask app's csat extension, under ``flask csat``.
+
+    ``None`` for the plain ``csat`` command, or when ``--db`` was given on the
+    command line (then that database is meant).
+    """
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return None
+    engine = ctx.meta.get(HOST_ENGINE)
+    if not isinstance(engine, Engine):
+        return None
+    if ctx.get_parameter_source("db_url") is ParameterSource.COMMANDLINE:
+        return None
+    return engine
+
+
+def command_bind(db_url: str) -> str | Engine:
+    """What a command works on: the app's engine under ``flask csat``, else ``db_url``."""
+    engine = host_engine()
+    return db_url if engine is None else engine
+
+
 def settings_for(db_url: str, *, base_url: str | None = None, secret: bool) -> Settings:
     """``CSAT_*`` settings from the environment, with the command line's overrides.
 
@@ -165,7 +194,15 @@ def missing_sqlite_file(db_url: str) -> bool:
 
 @contextmanager
 def migrated_engine(db_url: str) -> Iterator[Engine]:
-    """An engine on a database migrated to the current revision; never creates tables."""
+    """An engine on a database migrated to the current revision; never creates tables.
+
+    Under ``flask csat`` it is the engine of the app's extension (see :func:`host_engine`).
+    """
+    engine = host_engine()
+    if engine is not None:
+        migrate.require_current(engine)
+        yield engine
+        return
     if missing_sqlite_file(db_url):
         raise DatabaseError(
             masked_url(db_url), "the database file does not exist; run `csat db upgrade` first"

@@ -129,7 +129,7 @@ def _invite_chunk(batch: _Batch, chunk: Sequence[invites._Prepared]) -> None:
             if times:
                 low, high = p.due_at - cooldown, p.due_at + cooldown
                 in_cooldown = any(low < t < high for t in times)
-        facts = inviter.facts(p, opted_out=customer in opted_out, in_cooldown=in_cooldown)
+        facts = inviter.facts(p, opted_out=customer in opted_out, in_cooldown=in_cooldown, now=now)
         reason = decide(facts, sampling_rate=rate, due_at=p.due_at, now=now)
         if customer is not None and reason.decision is not Decision.SKIP:
             claimed.setdefault(customer, []).append(p.due_at)

@@ -33,6 +33,7 @@ from .rules import (
     Status,
     decide,
     due_time,
+    is_stale,
     status_for,
 )
 
@@ -252,12 +253,13 @@ class Inviter:
             created=created,
         )
 
-    def facts(self, p: _Prepared, *, opted_out: bool, in_cooldown: bool) -> Facts:
-        """The facts the rules need about a prepared request."""
+    def facts(self, p: _Prepared, *, opted_out: bool, in_cooldown: bool, now: datetime) -> Facts:
+        """The facts the rules need about a prepared request, decided at ``now``."""
         return Facts(
             address_valid=p.email is not None,
             excluded=p.excluded,
             opted_out=opted_out,
+            stale=is_stale(p.resolved_at, self.settings.max_age, now),
             # With everyone sampled in, the per-ticket number is not needed.
             sample_fraction=0.0
             if self.settings.sampling_rate >= 1.0
@@ -324,7 +326,7 @@ class Inviter:
                 query = query.where(Invitation.id != existing.id)
             in_cooldown = session.scalars(query.limit(1)).first() is not None
         reason = decide(
-            self.facts(p, opted_out=opted_out, in_cooldown=in_cooldown),
+            self.facts(p, opted_out=opted_out, in_cooldown=in_cooldown, now=now),
             sampling_rate=self.settings.sampling_rate,
             due_at=p.due_at,
             now=now,

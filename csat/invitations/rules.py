@@ -27,6 +27,8 @@ class Reason(StrEnum):
     INVALID_ADDRESS = "invalid_address"
     EXCLUDED_ADDRESS = "excluded_address"
     OPTED_OUT = "opted_out"
+    #: Resolved longer ago than ``CSAT_MAX_AGE_DAYS``: too late to ask.
+    STALE = "stale"
     SAMPLED_OUT = "sampled_out"
     COOLDOWN = "cooldown"
     #: Cancelled: the ticket was reopened before the survey went out.
@@ -67,6 +69,8 @@ class Facts:
     address_valid: bool
     excluded: bool
     opted_out: bool
+    #: Resolved longer ago than the maximum age (``CSAT_MAX_AGE_DAYS``).
+    stale: bool
     sample_fraction: float
     in_cooldown: bool
 
@@ -76,14 +80,21 @@ def due_time(resolved_at: datetime, delay: timedelta) -> datetime:
     return resolved_at + delay
 
 
+def is_stale(resolved_at: datetime, max_age: timedelta, now: datetime) -> bool:
+    """Whether a ticket resolved at ``resolved_at`` is too old to ask about at ``now``."""
+    return now - resolved_at > max_age
+
+
 def decide(facts: Facts, *, sampling_rate: float, due_at: datetime, now: datetime) -> Reason:
-    """Apply the rules in order: address, exclusion, opt-out, sampling, cooldown, delay."""
+    """Apply the rules in order: address, exclusion, opt-out, age, sampling, cooldown, delay."""
     if not facts.address_valid:
         return Reason.INVALID_ADDRESS
     if facts.excluded:
         return Reason.EXCLUDED_ADDRESS
     if facts.opted_out:
         return Reason.OPTED_OUT
+    if facts.stale:
+        return Reason.STALE
     if facts.sample_fraction >= sampling_rate:
         return Reason.SAMPLED_OUT
     if facts.in_cooldown:

@@ -1,15 +1,16 @@
 """One row per response of a month, as CSV (RFC 4180) or JSON.
 
-Rows are streamed from the database in batches, never all at once. CSV cells
-that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
-``@``, tab or carriage return) are prefixed with ``'``. The customer's email
-address is included only when asked for.
+Rows are streamed from the database in batches, never all at once. Every CSV
+cell is quoted, and a text cell that a spreadsheet would run as a formula is
+prefixed with ``'`` (OWASP's CSV-injection advice; see :func:`neutralise`). The
+customer's email address is included only when asked for.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import unicodedata
 from collections.abc import Iterator
 from datetime import date
 from typing import IO, Any
@@ -34,7 +35,13 @@ COLUMNS = (
     "effort_score",
     "comment",
 )
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Characters that make a spreadsheet read a cell as a formula (or DDE command)
+#: when a cell starts with them, after NFKC (so fullwidth ``＝`` counts as ``=``).
+FORMULA_STARTS = frozenset("=+-@|\t\r\n")
+#: Unicode major categories a spreadsheet may skip before a formula: separators
+#: (``Z``: spaces, NBSP among them) and "other" (``C``: format characters such as
+#: zero-width space, BOM and bidi marks; controls; private use; unassigned).
+_SKIPPED_CATEGORIES = ("Z", "C")
 
 
 def rows(
@@ -81,17 +88,33 @@ def rows(
             result.close()  # also when the caller stops early (server-side cursors)
 
 
+def is_formula(text: str) -> bool:
+    """Whether a spreadsheet could read ``text`` as a formula.
+
+    Its first character that is not a separator or an invisible (Unicode
+    categories ``Z*`` and ``C*``), in NFKC form, is one of :data:`FORMULA_STARTS`
+    (a tab, CR or LF counts by itself).
+    """
+    for char in text:
+        if char in FORMULA_STARTS:
+            return True
+        if unicodedata.category(char).startswith(_SKIPPED_CATEGORIES):
+            continue
+        return unicodedata.normalize("NFKC", char)[:1] in FORMULA_STARTS
+    return False
+
+
 def neutralise(value: object) -> object:
     """A text cell a spreadsheet would evaluate, made inert with a leading ``'``."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and is_formula(value):
         return "'" + value
     return value
 
 
 def write_csv(records: Iterator[dict[str, Any]], out: IO[str], *, with_email: bool) -> int:
-    """Write ``records`` as RFC 4180 CSV (CRLF, quoted as needed); returns the row count."""
+    """Write ``records`` as RFC 4180 CSV (CRLF, every cell quoted); returns the row count."""
     names = (*COLUMNS, "email") if with_email else COLUMNS
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow(names)
     count = 0
     for record in records:

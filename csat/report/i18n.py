@@ -14,7 +14,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "title": ("Customer satisfaction", "Kundenzufriedenheit"),
     "subtitle": (
         "Did customers feel understood as well as helped?",
-        "Fühlten sich die Kunden verstanden – und nicht nur geholfen?",
+        "Wurde den Kunden nicht nur geholfen – fühlten sie sich auch verstanden?",
     ),
     "scope_all": ("All teams", "Alle Teams"),
     "scope_team": ("Team: {team}", "Team: {team}"),
@@ -74,7 +74,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "headline": (
         "In {month}, {u} of the customers who answered felt understood and {h} felt helped "
         "(n = {n}).",
-        "Im {month} fühlten sich {u} der Antwortenden verstanden, {h} fühlten sich geholfen "
+        "Im {month} fühlten sich {u} der Antwortenden verstanden; {h} wurde gut geholfen "
         "(n = {n}).",
     ),
     "rose": (
@@ -99,7 +99,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     ),
     "gap": (
         "{share} felt helped but not understood (solution without empathy).",
-        "{share} fühlten sich geholfen, aber nicht verstanden (Lösung ohne Empathie).",
+        "{share} der Antwortenden wurde geholfen, ohne dass sie sich verstanden fühlten "
+        "(Lösung ohne Empathie).",
     ),
     "few": (
         "With only n = {n}, every figure here is very uncertain.",

@@ -155,12 +155,21 @@ def insert_ignoring_duplicates(
     session.execute(statement, rows)
 
 
+#: How to create csat's tables on the database an error names: the plain
+#: ``csat db upgrade`` would migrate ``CSAT_DATABASE_URL``, maybe another one.
+UPGRADE_ADVICE = (
+    "create csat's tables on this database: run `csat db upgrade --db URL`, "
+    "`flask csat db upgrade` in the Flask app, or csat.storage.migrate.upgrade(engine)"
+)
+
+
 def database_error(engine: Engine, error: DBAPIError) -> DatabaseError:
-    """A one-line :class:`DatabaseError` for a driver error (password masked)."""
+    """A one-line :class:`DatabaseError` for a driver error, naming the database
+    (password masked) and, for a missing table, how to create csat's tables there."""
     lines = str(error.orig if error.orig is not None else error).strip().splitlines()
     message = lines[0] if lines else type(error).__name__
     if "no such table" in message or "does not exist" in message or "doesn't exist" in message:
-        message += " (run `csat db upgrade` or csat.storage.migrate.upgrade() first)"
+        message += f" ({UPGRADE_ADVICE})"
     return DatabaseError(masked_url(engine.url), message)
 
 

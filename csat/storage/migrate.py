@@ -8,6 +8,9 @@ that has its own Alembic ``alembic_version``::
     from csat.storage import migrate
     migrate.upgrade("postgresql://app@db/helpdesk")      # or an Engine
     migrate.current(engine)                              # "0002"
+
+A host with its own Alembic migrations passes :func:`host_include_object` to
+``context.configure`` so that its autogenerate leaves csat's tables alone.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
 from ..errors import DatabaseError, InvalidInputError
-from .engine import WRITE_OPTION, create_csat_engine, masked_url
+from .engine import UPGRADE_ADVICE, WRITE_OPTION, create_csat_engine, masked_url
+from .models import metadata
 
 SCRIPT_LOCATION = "csat.storage:migrations"
 #: csat's own Alembic version table (a host's ``alembic_version`` stays untouched).
@@ -40,11 +44,33 @@ _UNVERSIONED = (
 )
 
 
+def _csat_owns(name: str | None) -> bool:
+    """Whether table ``name`` is csat's: one of its models' tables or its version table."""
+    return name == VERSION_TABLE or name in metadata.tables
+
+
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    """Alembic ``include_name`` hook: autogenerate looks only at ``csat_`` tables."""
+    """Alembic ``include_name`` hook of csat's own migrations: only csat's model tables.
+
+    A host's tables in the same database, and csat's version table, are left out.
+    """
     if type_ == "table":
-        return name is not None and name.startswith(TABLE_PREFIX)
+        return name in metadata.tables
     return True
+
+
+def host_include_object(
+    object_: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Alembic ``include_object`` hook for a *host's* migrations: leave csat's tables out.
+
+    Pass it to ``context.configure(include_object=...)`` in your ``env.py``:
+    autogenerate then neither creates, alters nor drops csat's tables (its
+    models' tables and ``csat_alembic_version``; :func:`upgrade` migrates them),
+    whether or not your ``target_metadata`` includes csat's metadata, and sees
+    every table of yours.
+    """
+    return not (type_ == "table" and _csat_owns(name))
 
 
 def alembic_config(connection: Connection | None = None, url: str | None = None) -> Config:
@@ -97,7 +123,7 @@ def _current(connection: Connection) -> str | None:
 
 def _csat_tables(connection: Connection) -> list[str]:
     names = inspect(connection).get_table_names()
-    return sorted(n for n in names if n.startswith(TABLE_PREFIX) and n != VERSION_TABLE)
+    return sorted(n for n in names if n in metadata.tables)
 
 
 @contextmanager
@@ -162,7 +188,7 @@ def require_current(bind: Bind) -> None:
     if unversioned:
         raise DatabaseError(url, _UNVERSIONED)
     if at is None:
-        raise DatabaseError(url, "csat tables are missing; run `csat db upgrade` first")
+        raise DatabaseError(url, f"csat tables are missing; {UPGRADE_ADVICE}")
     script = ScriptDirectory.from_config(alembic_config())
     try:
         script.get_revision(at)

@@ -4,8 +4,9 @@
 ``config.attributes["connection"]``; the ``alembic`` command line works too,
 with ``script_location = csat.storage:migrations`` and ``sqlalchemy.url`` (or the
 ``CSAT_DATABASE_URL`` environment variable). Revisions are recorded in
-``csat_alembic_version`` and autogenerate compares only ``csat_`` tables, so
-csat can live next to a host application's own tables and migrations.
+``csat_alembic_version`` and autogenerate compares only csat's own tables
+(:func:`csat.storage.migrate.include_name`), so csat can live next to a host
+application's own tables and migrations.
 """
 
 from __future__ import annotations
