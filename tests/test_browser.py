@@ -9,7 +9,6 @@ also at 320 px), are kept under pytest's base temp dir, ``screenshots/``
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,43 +25,9 @@ from csat.web import get_service
 from .conftest import unavailable
 from .web import LiveServer, invite, make_app
 
-CHROMIUM = os.environ.get("CSAT_TEST_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WIDTHS = (375, 1280)
 THANKS = {"en": "Thank you!", "de": "Vielen Dank!"}
 SUBMIT = {"en": "Send answers", "de": "Antworten senden"}
-
-try:
-    from playwright import sync_api as playwright_sync
-except ImportError:  # pragma: no cover - dev extra missing
-    playwright_sync = None
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if playwright_sync is None:
-        unavailable("playwright not installed (pip install -e '.[dev]')")
-    if shutil.which(CHROMIUM) is None:
-        unavailable(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
-    with playwright_sync.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.getbasetemp() / "screenshots"
-    folder.mkdir(exist_ok=True)
-    return folder
 
 
 @pytest.fixture

@@ -8,8 +8,6 @@ screenshots are kept under pytest's base temp dir, ``screenshots/email-*``.
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,8 +18,7 @@ from csat import Settings, Survey, stock_survey
 from csat.delivery.envelope import Envelope
 from csat.delivery.message import MessageBuilder
 
-from .conftest import SECRET, unavailable
-from .test_browser import ARGS, CHROMIUM, playwright_sync
+from .conftest import SECRET
 
 WIDTHS = (320, 375, 800)
 NOW = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
@@ -57,25 +54,6 @@ def _surveys() -> dict[str, Survey]:
 
 
 SURVEYS = _surveys()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if playwright_sync is None:
-        unavailable("playwright not installed (pip install -e '.[dev]')")
-    if shutil.which(CHROMIUM) is None:
-        unavailable(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
-    with playwright_sync.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.getbasetemp() / "screenshots"
-    folder.mkdir(exist_ok=True)
-    return folder
 
 
 def _html(survey: Survey, locale: str) -> str:

@@ -20,10 +20,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from . import test_browser
 from .web import csrf_token
-
-chromium = test_browser.browser  # test_browser's Chromium fixture, here as ``chromium``
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "helpdesk_app.py"
 
@@ -149,12 +146,12 @@ def test_make_serve_resolve_and_answer_over_http(tmp_path: Path) -> None:
     assert not (tmp_path / "examples" / "instance").exists()
 
 
-def test_helpdesk_page_is_styled_and_fits_320_px(tmp_path: Path, chromium: Any) -> None:
+def test_helpdesk_page_is_styled_and_fits_320_px(tmp_path: Path, browser: Any) -> None:
     """The example's own page: a stylesheet, large targets, no sideways scrolling at 320 px."""
     (tmp_path / "examples").mkdir()
     shutil.copy(EXAMPLE, tmp_path / "examples" / "helpdesk_app.py")
     with served(tmp_path) as base:
-        context = chromium.new_context(viewport={"width": 320, "height": 640})
+        context = browser.new_context(viewport={"width": 320, "height": 640})
         page = context.new_page()
         page.goto(f"{base}/")
         page.get_by_role("button", name="Resolve").first.click()  # a long survey link shows
