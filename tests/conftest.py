@@ -81,6 +81,18 @@ def scratch_database(server_url: str, prefix: str) -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _flask_cli_marker_cleared() -> Iterator[None]:
+    """Undo Flask's process-wide mark of its CLI after each test.
+
+    ``FlaskGroup`` sets ``FLASK_RUN_FROM_CLI=true`` in ``os.environ`` when a
+    test runs ``flask …`` in-process; a later subprocess inherits it, and its
+    ``app.run()`` then returns at once instead of serving.
+    """
+    yield
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
+
+
 def unavailable(message: str) -> NoReturn:
     """Skip a test whose real component is missing; with CI=true, fail instead."""
     if IN_CI:
