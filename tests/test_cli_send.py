@@ -191,3 +191,10 @@ def test_outbox_shows_counts_what_is_due_and_the_last_errors(db: str) -> None:
         "RCPT: 550 5.1.1 <…@example.com>: no such user",
         "RCPT: 451 4.3.0 try again later",
     }
+
+
+def test_the_help_lists_the_exit_codes() -> None:
+    shown = run("send", "--help").stdout
+    for line in ("0  nothing failed", "3  some invitation failed for good",
+                 "4  nothing could be delivered"):  # fmt: skip
+        assert line in shown

@@ -8,10 +8,11 @@ the ``CSAT_*`` environment variables. Nothing creates tables implicitly: run
     export CSAT_SECRET_KEY=...  CSAT_DATABASE_URL=postgresql://csat@db/helpdesk
     csat db upgrade
     csat invite --ticket T-1 --email kim@example.com --agent ana --team "1st Level" \\
-        --channel phone --resolved-at 2026-10-05T09:00:00+02:00
+        --channel phone
 
 Errors are one line on stderr (``csat: error: ...``); the exit code is 2 for
-bad input and 1 for configuration or database problems.
+bad input and 1 for configuration or database problems (``csat send`` adds 3
+and 4: see its ``--help``).
 """
 
 from __future__ import annotations

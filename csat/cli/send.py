@@ -57,7 +57,16 @@ def send(
 ) -> None:
     """Send due survey invitations and reminders; expire stale ones.
 
-    Prints one summary line: sent, retried, failed, reminded, expired.
+    Prints one summary line (sent, retried, failed, reminded, expired) and, on
+    stderr, one line per cause of what went wrong, addresses masked.
+
+    \b
+    Exit codes:
+      0  nothing failed
+      3  some invitation failed for good
+      4  nothing could be delivered: the SMTP server could not be used, or
+         everything due waits for its retry
+      1  the environment (database, configuration); 2  usage
     """
     from ..delivery import DirectorySender, Sender, SMTPSender
 
