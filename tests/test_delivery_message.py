@@ -15,12 +15,11 @@ import pytest
 from jinja2 import ChoiceLoader, DictLoader
 
 from csat import Settings, Survey, stock_survey
+from csat.delivery.headers import ENCODED_WORD_BREAK, check_serialised
 from csat.delivery.message import (
-    ENCODED_WORD_BREAK,
     Envelope,
     MessageBuilder,
     buttons,
-    check_serialised,
     default_loader,
     format_date,
     message_id,

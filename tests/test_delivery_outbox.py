@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from csat import FixedClock, InviteRequest, Settings, Status, SurveyService
 from csat.delivery import CallableSender, MessageBuilder, Outbox, SMTPSender
 from csat.delivery.envelope import Envelope, OutgoingEmail
-from csat.delivery.message import ENCODED_WORD_BREAK
+from csat.delivery.headers import ENCODED_WORD_BREAK
 from csat.errors import PermanentDeliveryError, SenderConfigurationError, TransientDeliveryError
 from csat.storage.models import Invitation
 from csat.survey.model import Survey

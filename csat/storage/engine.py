@@ -52,8 +52,12 @@ WRITE_OPTION = "csat_write"
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    # Let SQLAlchemy, not pysqlite, decide where transactions begin
-    # (SQLAlchemy's documented recipe; it also makes SAVEPOINT work).
+    # The connect hook SQLAlchemy's SQLite dialect documents for exactly this
+    # (sections "Serializable isolation / Savepoints / Transactional DDL" and
+    # "Foreign Key Support"): pysqlite stops opening transactions of its own,
+    # so SQLAlchemy decides where they begin (SAVEPOINT works too), and the
+    # PRAGMAs, per connection, go through the DBAPI connection SQLAlchemy hands
+    # to the hook; no csat statement runs on a driver cursor.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
