@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from .support import db_option, open_service, settings_for
+from .support import db_option, open_service, settings_for, utc_minute
 
 
 @click.command("outbox")
@@ -37,7 +37,7 @@ def outbox(db_url: str, fmt: str) -> None:
     elif status.next_due_at <= status.now:
         upcoming = "now"
     else:
-        upcoming = _utc(status.next_due_at)
+        upcoming = utc_minute(status.next_due_at)
     click.echo(f"next due: {upcoming}")
     if not status.errors:
         click.echo("last errors: none")
@@ -45,10 +45,6 @@ def outbox(db_url: str, fmt: str) -> None:
     click.echo("last errors:")
     for group in status.errors:
         click.echo(f"  {group.count:>6}  {group.status:<8} {group.reason}")
-
-
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _iso(value: object) -> str:

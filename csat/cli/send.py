@@ -14,7 +14,6 @@ every command (environment, usage).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -22,7 +21,7 @@ import click
 from ..config import DEFAULTS, Settings
 from ..errors import SenderConfigurationError
 from ..invitations.addresses import mask_addresses
-from .support import CLIUsageError, db_option, open_service, progress_bar, settings_for
+from .support import CLIUsageError, db_option, open_service, progress_bar, settings_for, utc_minute
 
 #: Exit code when at least one invitation failed permanently in this run.
 EXIT_FAILED = 3
@@ -99,7 +98,9 @@ def send(
         _problem(f"failed: invitation {invitation_id}: {reason}")
     attempted = report.sent + report.reminded + report.retried + report.failed
     if not attempted and status.waiting_retry:
-        when = "" if status.next_due_at is None else f", the next at {_utc(status.next_due_at)}"
+        when = (
+            "" if status.next_due_at is None else f", the next at {utc_minute(status.next_due_at)}"
+        )
         _problem(f"nothing sent: {status.waiting_retry} waiting to retry{when}")
         for group in status.errors:
             if group.status == "pending":
@@ -113,10 +114,6 @@ def send(
 def _problem(line: str) -> None:
     """One line on stderr; addresses masked (a cron log keeps it)."""
     click.echo(f"csat: {mask_addresses(line)}", err=True)
-
-
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _smtp_settings(

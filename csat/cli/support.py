@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
@@ -32,6 +32,11 @@ from ..storage.engine import create_csat_engine, masked_url, normalize_url
 EXIT_USAGE = 2
 #: Exit code for failures of the environment (configuration, database).
 EXIT_FAILURE = 1
+
+
+def utc_minute(moment: datetime) -> str:
+    """``moment`` for an operator: UTC to the minute, the zone named."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def one_line(message: object) -> str:

@@ -34,7 +34,6 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -43,15 +42,13 @@ from ..config import Settings
 from ..errors import DatabaseError, DeliveryError, MessageBuildError, SenderConfigurationError
 from ..invitations.addresses import mask_addresses
 from ..storage.engine import execute_update
-from ..storage.models import Invitation
 from ..survey.catalog import SurveyCatalog
 from .message import MessageBuilder
 from .outcomes import failure_values, sent_values
 from .queries import (
     Claimed,
     claimed,
-    due_invitations,
-    due_reminders,
+    count_due,
     due_rows,
     expire_statements,
     lease,
@@ -99,11 +96,7 @@ class Outbox:
     def count_due(self, now: datetime) -> int:
         """How many invitations and reminders are due (for a progress bar)."""
         with self.transaction() as session:
-            total = 0
-            for condition in (due_invitations(now), due_reminders(now)):
-                query = select(func.count()).select_from(Invitation).where(condition)
-                total += int(session.execute(query).scalar_one())
-            return total
+            return count_due(session, now)
 
     def expire(self, now: datetime) -> int:
         """Expire pending invitations whose validity ended unsent; returns how many.

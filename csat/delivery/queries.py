@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..invitations.rules import Status
@@ -74,6 +74,15 @@ def due_reminders(now: datetime) -> Any:
         free(now),
         ~answered,
     )
+
+
+def count_due(session: Session, now: datetime) -> int:
+    """How many invitations and reminders are due now."""
+    total = 0
+    for condition in (due_invitations(now), due_reminders(now)):
+        query = select(func.count()).select_from(Invitation).where(condition)
+        total += int(session.execute(query).scalar_one())
+    return total
 
 
 def due_rows(now: datetime, limit: int, *, reminders: bool) -> Any:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..invitations.rules import Status
 from ..storage.models import Invitation
-from .queries import due_invitations, due_reminders
+from .queries import count_due
 
 #: How many distinct last errors :func:`outbox_status` lists.
 ERRORS_SHOWN = 10
@@ -54,10 +54,6 @@ def outbox_status(session: Session, now: datetime) -> OutboxStatus:
     by_status = select(Invitation.status, func.count()).group_by(Invitation.status)
     for status, count in session.execute(by_status):
         counts[status] = int(count)
-    due_now = 0
-    for condition in (due_invitations(now), due_reminders(now)):
-        query = select(func.count()).select_from(Invitation).where(condition)
-        due_now += int(session.execute(query).scalar_one())
     pending = Invitation.status == Status.PENDING.value
     waiting = select(func.count()).where(pending, Invitation.next_attempt_at > now)
     later_invitation = select(
@@ -81,7 +77,7 @@ def outbox_status(session: Session, now: datetime) -> OutboxStatus:
     return OutboxStatus(
         now=now,
         counts=counts,
-        due_now=due_now,
+        due_now=count_due(session, now),
         waiting_retry=int(session.execute(waiting).scalar_one()),
         next_due_at=min(upcoming) if upcoming else None,
         errors=[ErrorGroup(str(r), s, int(n)) for r, s, n in session.execute(reasons)],
