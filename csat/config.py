@@ -10,6 +10,7 @@ settings and rejects invalid values.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -87,6 +88,26 @@ KEYS: tuple[Key, ...] = (
         "``IT Support, +49 30 1234567, support@example.com``; unset: the address of "
         "``CSAT_MAIL_REPLY_TO`` or ``CSAT_MAIL_FROM``.",
     ),
+    Key(
+        "CSAT_FOLLOW_UPS",
+        True,
+        "Open a follow-up case for every answer that needs a call back (see "
+        ":mod:`csat.follow_ups.rules`); ``False`` leaves that to a host's own task system "
+        "(the ``follow_up_needed`` signal still fires).",
+    ),
+    Key(
+        "CSAT_FOLLOW_UP_HOURS",
+        24,
+        "A follow-up case is due this many hours after it opened (the report counts the "
+        "cases closed within it).",
+    ),
+    Key(
+        "CSAT_TEAM_LEADS",
+        {},
+        "Who is emailed about a new case and reminded of overdue ones: team name to a list of "
+        'addresses, ``"*"`` for every other team, e.g. ``{"1st Level": ["lead@example.com"], '
+        '"*": ["head@example.com"]}`` (JSON in the environment).',
+    ),
     Key("CSAT_DEFAULT_SURVEY", "post_ticket", "Survey used when an invitation names none."),
     Key(
         "CSAT_DEFAULT_LOCALE",
@@ -104,6 +125,34 @@ KEYS: tuple[Key, ...] = (
         "csat/base.html",
         "The layout every page extends; a host's own must define the blocks ``title`` and "
         "``content``.",
+        "web",
+    ),
+    Key(
+        "CSAT_CONSOLE_PREFIX",
+        "/csat",
+        "Where the staff console (follow-up cases) is mounted, apart from the customer pages.",
+        "web",
+    ),
+    Key(
+        "CSAT_CONSOLE_USERS",
+        {},
+        "Console users of ``csat serve``: name to a Werkzeug password hash (``csat console "
+        "add-user NAME`` writes one; JSON in the environment). A host app passes "
+        "``console_access`` instead.",
+        "web",
+    ),
+    Key(
+        "CSAT_CONSOLE_SECURE_COOKIE",
+        True,
+        "The console's login cookie of ``csat serve`` is sent over HTTPS only; ``False`` for "
+        "plain http on localhost.",
+        "web",
+    ),
+    Key(
+        "CSAT_FOLLOW_UP_PROMISE",
+        True,
+        "The thanks page tells a customer whose answer opened a case that someone will get in "
+        'touch; ``"due"`` adds within how many hours; ``False``: it says nothing.',
         "web",
     ),
     Key(
@@ -198,6 +247,7 @@ _DURATION_KEYS = {
     "validity": "CSAT_VALIDITY_DAYS",
     "edit_window": "CSAT_EDIT_WINDOW_HOURS",
     "reminder": "CSAT_REMINDER_DAYS",
+    "follow_up_due": "CSAT_FOLLOW_UP_HOURS",
 }
 
 
@@ -213,6 +263,80 @@ def _duration(value: Any, key: str, unit: str) -> timedelta:
     if result < timedelta(0):
         raise ConfigurationError(key, "must not be negative")
     return result
+
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def _flag(value: Any, key: str) -> bool:
+    """A boolean from Python or from the environment (``true``/``false``, ``1``/``0`` …)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ConfigurationError(key, f"expected true or false, got {value!r}")
+
+
+def _json_mapping(value: Any, key: str) -> Mapping[str, Any]:
+    """A mapping given as such, or as a JSON object (the environment's form)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as e:
+            raise ConfigurationError(key, f"is not valid JSON: {e}") from e
+    if not isinstance(value, Mapping):
+        raise ConfigurationError(key, f"expected a mapping (a JSON object), got {value!r}")
+    return value
+
+
+def _plain(text: object) -> bool:
+    return isinstance(text, str) and text.strip() == text and text.isprintable() and bool(text)
+
+
+def _team_leads(value: Any, key: str = "CSAT_TEAM_LEADS") -> Mapping[str, tuple[str, ...]]:
+    """Team name → lead addresses; every address one line of printable text with an @."""
+    leads: dict[str, tuple[str, ...]] = {}
+    for team, addresses in _json_mapping(value, key).items():
+        if not _plain(team) or len(team) > 255:
+            raise ConfigurationError(key, f"team {team!r} is not a plain team name")
+        if isinstance(addresses, str):
+            addresses = [addresses]
+        if not isinstance(addresses, list | tuple) or not addresses:
+            raise ConfigurationError(key, f"team {team!r}: expected a list of addresses")
+        for address in addresses:
+            if not _plain(address) or "@" not in address or len(address) > 320:
+                raise ConfigurationError(key, f"team {team!r}: {address!r} is not an address")
+        leads[team] = tuple(addresses)
+    return MappingProxyType(leads)
+
+
+def _console_users(value: Any, key: str = "CSAT_CONSOLE_USERS") -> Mapping[str, str]:
+    """User name → Werkzeug password hash (``method$salt$hash``); never a plain password."""
+    users: dict[str, str] = {}
+    for name, hashed in _json_mapping(value, key).items():
+        if not _plain(name) or len(name) > 64:
+            raise ConfigurationError(key, f"user name {name!r} is not plain text")
+        if not isinstance(hashed, str) or hashed.count("$") < 2:
+            raise ConfigurationError(
+                key,
+                f"user {name!r}: expected a password hash such as `csat console add-user` "
+                "writes, not a password",
+            )
+        users[name] = hashed
+    return MappingProxyType(users)
+
+
+def _promise(value: Any, key: str = "CSAT_FOLLOW_UP_PROMISE") -> bool | str:
+    if isinstance(value, str) and value.strip().lower() == "due":
+        return "due"
+    try:
+        return _flag(value, key)
+    except ConfigurationError as e:
+        raise ConfigurationError(key, f'expected true, false or "due", got {value!r}') from e
 
 
 def _patterns(value: Any, key: str) -> tuple[str, ...]:
@@ -243,9 +367,16 @@ class Settings:
     retention: timedelta | None = None
     timezone: str = DEFAULTS["CSAT_TIMEZONE"]
     contact: str | None = None
+    follow_ups: bool = DEFAULTS["CSAT_FOLLOW_UPS"]
+    follow_up_due: timedelta = timedelta(hours=DEFAULTS["CSAT_FOLLOW_UP_HOURS"])
+    team_leads: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     default_survey: str = DEFAULTS["CSAT_DEFAULT_SURVEY"]
     default_locale: str = DEFAULTS["CSAT_DEFAULT_LOCALE"]
     min_group_n: int = DEFAULTS["CSAT_MIN_GROUP_N"]
+    console_prefix: str = DEFAULTS["CSAT_CONSOLE_PREFIX"]
+    console_users: Mapping[str, str] = field(default_factory=dict, repr=False)
+    console_secure_cookie: bool = DEFAULTS["CSAT_CONSOLE_SECURE_COOKIE"]
+    follow_up_promise: bool | str = DEFAULTS["CSAT_FOLLOW_UP_PROMISE"]
     max_body_bytes: int = DEFAULTS["CSAT_MAX_BODY_BYTES"]
     webhook_max_body_bytes: int = DEFAULTS["CSAT_WEBHOOK_MAX_BODY_BYTES"]
     mail_from: str = DEFAULTS["CSAT_MAIL_FROM"]
@@ -285,6 +416,13 @@ class Settings:
             raise ConfigurationError(
                 "CSAT_TIMEZONE", f"{self.timezone!r} is not a known IANA time zone"
             ) from e
+        object.__setattr__(self, "team_leads", _team_leads(self.team_leads))
+        object.__setattr__(self, "console_users", _console_users(self.console_users))
+        object.__setattr__(self, "follow_up_promise", _promise(self.follow_up_promise))
+        if not self.console_prefix.startswith("/") or self.console_prefix.endswith("/"):
+            raise ConfigurationError(
+                "CSAT_CONSOLE_PREFIX", "must start with / and not end with one, e.g. /csat"
+            )
         object.__setattr__(
             self,
             "exclude_addresses",
@@ -292,6 +430,10 @@ class Settings:
         )
         if self.secret_key is not None and len(self.secret_key) < 16:
             raise ConfigurationError("CSAT_SECRET_KEY", "must be at least 16 characters long")
+
+    def leads_of(self, team: str) -> tuple[str, ...]:
+        """The lead addresses of ``team`` (``"*"``'s for a team not listed)."""
+        return self.team_leads.get(team, self.team_leads.get("*", ()))
 
     def require_secret_key(self) -> bytes:
         """The secret key as bytes, or a :class:`~csat.errors.ConfigurationError` if unset."""
@@ -340,9 +482,18 @@ class Settings:
             else _duration(retention, "CSAT_RETENTION_DAYS", "days"),
             timezone=str(get("CSAT_TIMEZONE")),
             contact=optional("CSAT_CONTACT"),
+            follow_ups=_flag(get("CSAT_FOLLOW_UPS"), "CSAT_FOLLOW_UPS"),
+            follow_up_due=_duration(get("CSAT_FOLLOW_UP_HOURS"), "CSAT_FOLLOW_UP_HOURS", "hours"),
+            team_leads=_team_leads(get("CSAT_TEAM_LEADS")),
             default_survey=str(get("CSAT_DEFAULT_SURVEY")),
             default_locale=str(get("CSAT_DEFAULT_LOCALE")),
             min_group_n=number("CSAT_MIN_GROUP_N", int),
+            console_prefix=str(get("CSAT_CONSOLE_PREFIX")),
+            console_users=_console_users(get("CSAT_CONSOLE_USERS")),
+            console_secure_cookie=_flag(
+                get("CSAT_CONSOLE_SECURE_COOKIE"), "CSAT_CONSOLE_SECURE_COOKIE"
+            ),
+            follow_up_promise=_promise(get("CSAT_FOLLOW_UP_PROMISE")),
             max_body_bytes=number("CSAT_MAX_BODY_BYTES", int),
             webhook_max_body_bytes=number("CSAT_WEBHOOK_MAX_BODY_BYTES", int),
             mail_from=str(get("CSAT_MAIL_FROM")),

@@ -150,6 +150,24 @@ class ResponseFinalError(CSATError):
         super().__init__("the answers are final and can no longer be changed")
 
 
+class FollowUpNotFoundError(InvalidInputError, LookupError):
+    """No follow-up case with this id (HTTP 404)."""
+
+    def __init__(self, case_id: object) -> None:
+        self.case_id = case_id
+        super().__init__("case_id", f"no follow-up case {case_id!r}")
+
+
+class FollowUpStateError(CSATError):
+    """The case's state does not allow the action, e.g. closing a closed case (HTTP 409)."""
+
+    def __init__(self, case_id: int, state: str, action: str) -> None:
+        self.case_id = case_id
+        self.state = state
+        self.action = action
+        super().__init__(f"follow-up case {case_id} is {state}: cannot {action} it")
+
+
 class DatabaseError(CSATError):
     """The database could not be reached or used (``url`` is the masked URL)."""
 

@@ -2,8 +2,10 @@
 
 Erasure keeps the anonymous scores (the response rows and their team,
 agent, channel and category) and removes what identifies a person: the
-address, the free-text answers and the stored delivery reasons (a server's
-reply may quote the address). The erased invitations' links stop accepting
+address, the free-text answers, the stored delivery reasons (a server's
+reply may quote the address) and the notes on the customer's follow-up
+cases; the cases themselves (state, outcome, times) stay as an anonymous
+record. The erased invitations' links stop accepting
 answers: their validity ends at the erasure. What stays is the keyed hash of
 the address (HMAC with ``CSAT_SECRET_KEY``, as an opt-out is stored), so that
 the unsubscribe link of an email already sent still records the opt-out, and
@@ -21,7 +23,7 @@ from sqlalchemy.orm import Session
 from .invitations.addresses import normalize_address
 from .invitations.rules import Reason, Status
 from .storage.engine import execute_update, insert_ignoring_duplicates
-from .storage.models import Invitation, OptOut, Response
+from .storage.models import FollowUp, FollowUpEntry, Invitation, OptOut, Response
 from .tokens import customer_hash
 
 
@@ -85,6 +87,20 @@ def _erase(session: Session, which: ColumnElement[bool], now: datetime) -> Erasu
             Response.texts.is_not(None),
         )
         .values(texts=null())
+        .execution_options(synchronize_session=False),
+    )
+    execute_update(  # a lead's notes on the customer's cases may quote them
+        session,
+        update(FollowUpEntry)
+        .where(
+            FollowUpEntry.follow_up_id.in_(
+                select(FollowUp.id).where(
+                    FollowUp.invitation_id.in_(select(Invitation.id).where(which))
+                )
+            ),
+            FollowUpEntry.note.is_not(None),
+        )
+        .values(note=None)
         .execution_options(synchronize_session=False),
     )
     invitations = execute_update(

@@ -22,6 +22,9 @@ from .answers.record import Recorder, RecordResult, SurveyView, find_invitation
 from .clock import Clock, ensure_aware, utcnow
 from .config import Settings
 from .errors import InvalidInputError
+from .follow_ups import work
+from .follow_ups.rules import Outcome, State
+from .follow_ups.work import CaseDetail, CaseRow
 from .invitations.batch import invite_many as invite_batch
 from .invitations.invite import Inviter, InviteRequest, InviteResult
 from .invitations.rules import Reason, Status
@@ -305,6 +308,90 @@ class SurveyService:
         return retry_after_race(
             self._connection, lambda conn: self._recorder.record(conn, token, answers, current)
         )
+
+    # -- follow-up cases ------------------------------------------------------------
+
+    def follow_ups(
+        self,
+        *,
+        team: str | None = None,
+        agent: str | None = None,
+        state: State | str | None = None,
+        overdue: bool = False,
+        limit: int | None = None,
+        now: datetime | None = None,
+    ) -> list[CaseRow]:
+        """The follow-up cases matching the filters, sorted by due time.
+
+        ``overdue``: only cases not closed whose due time has passed.
+        """
+        wanted = None if state is None else work.parse_state(str(state))
+        query = work.case_query(
+            team=team, agent=agent, state=wanted, overdue=overdue, now=self._now(now)
+        )
+        with self._transaction(write=False) as session:
+            return work.list_cases(session, query, limit)
+
+    def follow_up(
+        self,
+        case_id: int,
+        *,
+        viewer: str | None = None,
+        show_address: bool = True,
+        now: datetime | None = None,
+    ) -> CaseDetail:
+        """One case with its answers and history; showing the customer's address
+        writes a line to the history as seen by ``viewer``.
+
+        :raises FollowUpNotFoundError: no such case.
+        """
+        current = self._now(now)
+        with self._transaction() as session:
+            return work.detail(
+                session, self.catalog, case_id, current, viewer=viewer,
+                show_address=show_address,
+            )  # fmt: skip
+
+    def claim_follow_up(self, case_id: int, actor: str, *, now: datetime | None = None) -> CaseRow:
+        """``actor`` takes the case.
+
+        :raises FollowUpStateError: the case is closed.
+        """
+        current = self._now(now)
+        with self._transaction() as session:
+            return work.claim(session, case_id, actor, current)
+
+    def note_follow_up(
+        self,
+        case_id: int,
+        actor: str,
+        note: str,
+        *,
+        contacted: bool = False,
+        now: datetime | None = None,
+    ) -> CaseRow:
+        """Add a note to the case; ``contacted``: it records an attempt to reach the
+        customer (the first one counts as the first contact)."""
+        current = self._now(now)
+        with self._transaction() as session:
+            return work.add_note(session, case_id, actor, note, current, contacted=contacted)
+
+    def close_follow_up(
+        self,
+        case_id: int,
+        actor: str,
+        outcome: Outcome | str,
+        *,
+        note: str | None = None,
+        now: datetime | None = None,
+    ) -> CaseRow:
+        """Close the case with an :class:`~csat.follow_ups.rules.Outcome`.
+
+        :raises FollowUpStateError: the case is closed already.
+        """
+        current = self._now(now)
+        with self._transaction() as session:
+            return work.close(session, case_id, actor, outcome, current, note=note)
 
     # -- privacy -----------------------------------------------------------------
 

@@ -99,8 +99,8 @@ def test_db_upgrade_prints_the_revision_and_is_idempotent(tmp_path: Path) -> Non
     for _ in range(2):
         result = run("db", "upgrade", "--db", url)
         assert result.exit_code == 0
-        assert result.stdout == f"{url}: revision 0004 (head)\n"
-    assert run("db", "current", "--db", url).stdout == "0004 (head)\n"
+        assert result.stdout == f"{url}: revision 0005 (head)\n"
+    assert run("db", "current", "--db", url).stdout == "0005 (head)\n"
 
 
 def test_db_url_comes_from_the_environment(tmp_path: Path) -> None:
@@ -350,7 +350,7 @@ def test_help_lists_every_command() -> None:
 def test_invite_on_every_database(fresh_url: str) -> None:
     upgraded = run("db", "upgrade", "--db", fresh_url)
     assert upgraded.exit_code == 0, upgraded.output
-    assert upgraded.stdout.endswith("revision 0004 (head)\n")
+    assert upgraded.stdout.endswith("revision 0005 (head)\n")
     first = run(*invite_args(fresh_url))
     assert first.exit_code == 0, first.output
     assert first.stdout.startswith(BASE)

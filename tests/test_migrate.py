@@ -71,7 +71,7 @@ def test_upgrade_creates_exactly_the_models_schema(fresh_url: str, fresh_engine:
     # Autogenerate finds nothing to do: migrations == models, types and
     # server defaults included (there is no noise to ignore on any database).
     assert _differences(fresh_engine) == []
-    assert migrate.current(fresh_url) == migrate.head() == "0004"
+    assert migrate.current(fresh_url) == migrate.head() == "0005"
 
 
 def test_constraint_and_index_names_follow_the_naming_convention(

@@ -13,7 +13,6 @@ from csat.web import get_service
 from csat.web.signals import (
     FOLLOW_UP_THRESHOLD,
     follow_up_needed,
-    is_new_follow_up,
     response_submitted,
 )
 
@@ -97,8 +96,8 @@ def test_record_result_carries_the_scores_it_replaced(app: Flask) -> None:
     token = invite(app)
     service = get_service(app)
     first = service.record(token, {"understood": "2"})
-    assert first.created and is_new_follow_up(first)
+    assert first.created and first.new_follow_up
     assert (first.previous_understood_score, first.previous_helped_score) == (None, None)
     again = service.record(token, {"understood": "1"})
-    assert not again.created and not is_new_follow_up(again)
+    assert not again.created and not again.new_follow_up
     assert again.previous_understood_score == 2

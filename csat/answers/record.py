@@ -27,6 +27,8 @@ from ..errors import (
     UnknownTokenError,
     UnsubscribedTokenError,
 )
+from ..follow_ups.cases import CaseChange, sync_case
+from ..follow_ups.rules import Why, reasons
 from ..invitations.rules import Reason, Status
 from ..storage.models import Invitation, Response
 from ..survey.catalog import SurveyCatalog
@@ -83,6 +85,18 @@ class RecordResult:
     #: The stored scores this submission replaced (``None`` for the first one).
     previous_understood_score: int | None = None
     previous_helped_score: int | None = None
+    #: Why the stored answers need a call back (empty: they do not); see
+    #: :func:`csat.follow_ups.rules.reasons`.
+    follow_up: tuple[Why, ...] = ()
+    #: The same for the answers this edit replaced (empty for a first submission).
+    previous_follow_up: tuple[Why, ...] = ()
+    #: The invitation's follow-up case, if it has one (``CSAT_FOLLOW_UPS``).
+    case: CaseChange | None = None
+
+    @property
+    def new_follow_up(self) -> bool:
+        """True when these answers need a call back and the ones they replaced did not."""
+        return bool(self.follow_up) and not self.previous_follow_up
 
 
 _INVITATIONS = cast(Table, Invitation.__table__)
@@ -237,7 +251,9 @@ class Recorder:
 
         One look-up statement, then one INSERT (first submission) or UPDATE
         (edit). An edit merges into the stored answers: keys not given keep
-        their stored value, an empty value removes an optional answer.
+        their stored value, an empty value removes an optional answer. The
+        invitation's follow-up case is opened or updated in the same
+        transaction (:func:`csat.follow_ups.cases.sync_case`).
 
         :raises AnswerValidationError: listing every problem with ``answers``.
         :raises ResponseFinalError: the edit window has closed.
@@ -294,6 +310,13 @@ class Recorder:
         else:
             response_id = int(row.response_id)
             _connection(db).execute(_UPDATE, {"response_id_": response_id, **values})
+        why = reasons(survey, cleaned, dims)
+        before: tuple[Why, ...] = ()
+        if not created:
+            before = reasons(survey, view.answers, survey.dimension_scores(view.answers))
+        case = sync_case(
+            _connection(db), self.settings, row, why, (dims.understood, dims.helped), now
+        )
         return RecordResult(
             response_id=response_id,
             invitation_id=row.id,
@@ -309,4 +332,7 @@ class Recorder:
             editable_until=answered_at + self.settings.edit_window,
             previous_understood_score=None if created else row.understood_score,
             previous_helped_score=None if created else row.helped_score,
+            follow_up=why,
+            previous_follow_up=before,
+            case=case,
         )

@@ -219,3 +219,107 @@ class Event(Base):
     #: The team it concerns; NULL means everyone.
     team: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FollowUp(Base):
+    """A follow-up case: an answer that needs a call back, and how the team worked it.
+
+    One per invitation, opened in the transaction that stored the answer
+    (see :mod:`csat.follow_ups`). The customer's address and comment are not
+    copied here: the case page reads them from the invitation and the
+    response, so erasing them there erases them from the case too.
+    """
+
+    __tablename__ = "csat_follow_up"
+    __table_args__ = (
+        Index("ix_csat_follow_up_state_due_at", "state", "due_at"),
+        Index("ix_csat_follow_up_opened_at_team", "opened_at", "team"),
+    )
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)
+    invitation_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("csat_invitation.id", ondelete="CASCADE"), unique=True
+    )
+    ticket_id: Mapped[str] = mapped_column(String(255))
+    team: Mapped[str] = mapped_column(String(255))
+    agent: Mapped[str] = mapped_column(String(255))
+    channel: Mapped[str] = mapped_column(String(16))
+    #: The customer's language, for the call.
+    locale: Mapped[str] = mapped_column(String(16))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: ``opened_at`` plus ``CSAT_FOLLOW_UP_HOURS``.
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: open, claimed or closed (see :class:`csat.follow_ups.rules.State`).
+    state: Mapped[str] = mapped_column(String(16))
+    claimed_by: Mapped[str | None] = mapped_column(String(255))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The first recorded attempt to reach the customer (a note saying so, or the close).
+    first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_by: Mapped[str | None] = mapped_column(String(255))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: How it ended (see :class:`csat.follow_ups.rules.Outcome`); NULL while not closed.
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    #: Why the answers need a call back, comma-separated (:class:`~csat.follow_ups.rules.Why`);
+    #: empty once an edit no longer needs one.
+    reasons: Mapped[str] = mapped_column(String(64))
+    #: The scores the answers have now (an edit updates them).
+    understood_score: Mapped[int | None] = mapped_column(SmallInteger)
+    helped_score: Mapped[int | None] = mapped_column(SmallInteger)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FollowUpEntry(Base):
+    """One line of a case's history: who did what when (and a note, if any)."""
+
+    __tablename__ = "csat_follow_up_entry"
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)
+    follow_up_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("csat_follow_up.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: Who did it: a console user's name, ``csat`` for what csat did itself.
+    actor: Mapped[str] = mapped_column(String(255))
+    #: See :class:`csat.follow_ups.rules.Action`.
+    action: Mapped[str] = mapped_column(String(32))
+    #: A note's text; NULL once erased (forget / retention).
+    note: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(32))
+
+
+class LeadEmail(Base):
+    """The outbox of emails to team leads: a new case, or a digest of overdue ones.
+
+    The body is built from the case when the email goes out, so it holds no
+    copy of the customer's comment; the retry and lease columns work as on
+    :class:`Invitation`.
+    """
+
+    __tablename__ = "csat_lead_email"
+    __table_args__ = (
+        UniqueConstraint("follow_up_id", "recipient"),
+        Index("ix_csat_lead_email_status_due_at", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True, autoincrement=True)
+    #: ``case`` (one new case; ``follow_up_id`` set) or ``digest`` (``follow_up_ids``).
+    kind: Mapped[str] = mapped_column(String(16))
+    follow_up_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("csat_follow_up.id", ondelete="CASCADE")
+    )
+    #: The overdue cases a digest lists.
+    follow_up_ids: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True))
+    recipient: Mapped[str] = mapped_column(String(320))
+    locale: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: pending, sent or failed.
+    status: Mapped[str] = mapped_column(String(16))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claim_id: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    message_id: Mapped[str | None] = mapped_column(String(255))
