@@ -352,6 +352,11 @@ class SurveyService:
                 show_address=show_address,
             )  # fmt: skip
 
+    def follow_up_of(self, invitation_id: int) -> CaseRow | None:
+        """The follow-up case of an invitation (e.g. for the thanks page), if any."""
+        with self._transaction(write=False) as session:
+            return work.case_of(session, invitation_id)
+
     def claim_follow_up(self, case_id: int, actor: str, *, now: datetime | None = None) -> CaseRow:
         """``actor`` takes the case.
 

@@ -34,7 +34,8 @@ SUBMIT = {"en": "Send answers", "de": "Antworten senden"}
 def live(tmp_path: Path, clock: FixedClock) -> Iterator[tuple[Flask, LiveServer]]:
     engine: Engine = create_csat_engine(f"sqlite:///{tmp_path / 'browser.db'}")
     metadata.create_all(engine)
-    app = make_app(engine, clock)
+    # With a lead, an answer that needs a call back shows the promise on the thanks page.
+    app = make_app(engine, clock, CSAT_TEAM_LEADS={"*": ["lead@example.com"]})
     server = LiveServer(app)
     yield app, server
     server.close()
@@ -186,6 +187,8 @@ def test_every_page_screenshot(
     page.get_by_role("button", name=SUBMIT[lang]).click()
     page.wait_for_url("**/thanks")
     assert page.locator(".invite").is_visible()  # only rated: invites a comment
+    assert page.locator(".promise").is_visible()  # understood 2: a call back is promised
+    _check_layout(page)
     page.screenshot(path=shots / f"thanks-invite-{lang}-{width}.png", full_page=True)
     shot("edit", f"/survey/{rated}", 200)
     shot("404", "/survey/AAAAAAAAAAAAAAAAAAAAAAAA", 404)
@@ -268,6 +271,7 @@ def test_axe_finds_no_violations_on_any_page(
     page.goto(f"{server.url}/survey/{rated}?understood=2")
     page.get_by_role("button", name=SUBMIT[lang]).click()
     page.wait_for_url("**/thanks")
+    assert page.locator(".promise").is_visible()  # understood 2: a case, a lead told
     check("thanks", 200)
     check("edit", 200, f"/survey/{rated}")
     check("404", 404, "/survey/AAAAAAAAAAAAAAAAAAAAAAAA")

@@ -104,3 +104,52 @@ def test_unparsable_number_names_its_key(key: str) -> None:
         Settings.from_mapping({key: "abc"})
     assert info.value.key == key
     assert "'abc'" in str(info.value)
+
+
+def test_follow_up_settings_from_python_and_from_the_environment() -> None:
+    default = Settings()
+    assert default.follow_ups is True and default.follow_up_due == timedelta(hours=24)
+    assert default.team_leads == {} and default.leads_of("1st Level") == ()
+    assert default.console_prefix == "/csat" and default.follow_up_promise is True
+    env = Settings.from_env(
+        {
+            "CSAT_FOLLOW_UPS": "false",
+            "CSAT_FOLLOW_UP_HOURS": "8",
+            "CSAT_TEAM_LEADS": '{"1st Level": ["lead@example.com"], "*": "head@example.com"}',
+            "CSAT_CONSOLE_USERS": '{"lea": "scrypt:32768:8:1$salt$hash"}',
+            "CSAT_CONSOLE_SECURE_COOKIE": "0",
+            "CSAT_FOLLOW_UP_PROMISE": "due",
+            "CSAT_CONSOLE_PREFIX": "/staff/csat",
+        }
+    )
+    assert env.follow_ups is False and env.follow_up_due == timedelta(hours=8)
+    assert env.leads_of("1st Level") == ("lead@example.com",)
+    assert env.leads_of("2nd Level") == ("head@example.com",)  # "*": every other team
+    assert env.console_users == {"lea": "scrypt:32768:8:1$salt$hash"}
+    assert env.console_secure_cookie is False and env.follow_up_promise == "due"
+    assert "scrypt" not in repr(env)  # password hashes stay out of logs
+    assert Settings(team_leads={"a": ["x@example.com"]}).team_leads["a"] == ("x@example.com",)
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"CSAT_FOLLOW_UPS": "maybe"}, "expected true or false"),
+        ({"CSAT_FOLLOW_UP_HOURS": "-1"}, "must not be negative"),
+        ({"CSAT_TEAM_LEADS": "{not json"}, "not valid JSON"),
+        ({"CSAT_TEAM_LEADS": '["lead@example.com"]'}, "expected a mapping"),
+        ({"CSAT_TEAM_LEADS": '{"1st": []}'}, "expected a list of addresses"),
+        ({"CSAT_TEAM_LEADS": '{"1st": ["nobody"]}'}, "is not an address"),
+        ({"CSAT_TEAM_LEADS": {"1st": ["a@example.com\r\nBcc: x@example.com"]}}, "not an address"),
+        ({"CSAT_TEAM_LEADS": {" 1st": ["a@example.com"]}}, "not a plain team name"),
+        ({"CSAT_CONSOLE_USERS": '{"lea": "secret"}'}, "not a password"),
+        ({"CSAT_CONSOLE_USERS": {"le\na": "a$b$c"}}, "not plain text"),
+        ({"CSAT_CONSOLE_PREFIX": "csat"}, "must start with /"),
+        ({"CSAT_CONSOLE_PREFIX": "/csat/"}, "must start with /"),
+        ({"CSAT_FOLLOW_UP_PROMISE": "soon"}, 'expected true, false or "due"'),
+    ],
+)
+def test_invalid_follow_up_settings_name_their_key(config: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message) as info:
+        Settings.from_mapping(config)
+    assert info.value.key == next(iter(config))

@@ -195,6 +195,12 @@ def list_cases(session: Session, query: Any, limit: int | None = None) -> list[C
     return [_row(row) for row in session.execute(query)]
 
 
+def case_of(session: Session, invitation_id: int) -> CaseRow | None:
+    """The case of an invitation, if it has one."""
+    row = session.execute(select(*_COLUMNS).where(FollowUp.invitation_id == invitation_id)).first()
+    return None if row is None else _row(row)
+
+
 def teams_and_agents(session: Session) -> tuple[list[str], list[str]]:
     """The teams and agents that have cases (the console's filter choices)."""
     teams = session.scalars(select(FollowUp.team).distinct().order_by(FollowUp.team))

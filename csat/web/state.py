@@ -24,6 +24,11 @@ class CSATState:
     #: use: the same survey gives the same class, so no request builds it again.
     forms: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False)
 
+    @property
+    def console_enabled(self) -> bool:
+        """Whether staff can open the console (its users or an access rule are set up)."""
+        return bool(self.service.settings.console_users)
+
 
 def get_state(app: Flask | None = None) -> CSATState:
     """csat's state on ``app`` (default: the current app)."""

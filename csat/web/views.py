@@ -33,6 +33,7 @@ from ..errors import (
     UnknownTokenError,
     UnsubscribedTokenError,
 )
+from ..follow_ups.rules import State
 from . import webhook
 from .errors import http_status
 from .forms import UnsubscribeForm, answers_from, initial_data, survey_form_class
@@ -273,7 +274,27 @@ def thanks(token: str) -> Any:
         token=token,
         editable=not view.is_final(now),
         comment_key=texts[0].key if wants_comment else None,
+        promise=_promise(view),
     )
+
+
+def _promise(view: SurveyView) -> dict[str, Any] | None:
+    """What the thanks page promises about a call back: ``None`` for nothing, else
+    ``hours`` (``None``: no time is promised). Only when the answers opened a case
+    that still needs one, and someone is told of it (the team has leads, or the
+    console is set up); ``CSAT_FOLLOW_UP_PROMISE = False`` promises nothing."""
+    service = get_service()
+    settings = service.settings
+    if not settings.follow_up_promise:
+        return None
+    case = service.follow_up_of(view.invitation_id)
+    if case is None or not case.reasons or case.state == State.CLOSED:
+        return None
+    if not (settings.leads_of(case.team) or get_state().console_enabled):
+        return None
+    if settings.follow_up_promise != "due":
+        return {"hours": None}
+    return {"hours": round(settings.follow_up_due.total_seconds() / 3600)}
 
 
 @blueprint.route("/<token>/unsubscribe", methods=["GET", "POST"])
