@@ -315,8 +315,9 @@ class Recorder:
         if not created:
             before = reasons(survey, view.answers, survey.dimension_scores(view.answers))
         case = sync_case(
-            _connection(db), self.settings, row, why, (dims.understood, dims.helped), now
-        )
+            _connection(db), self.settings, row, why, (dims.understood, dims.helped), now,
+            first=created,
+        )  # fmt: skip
         return RecordResult(
             response_id=response_id,
             invitation_id=row.id,

@@ -47,15 +47,20 @@ def sync_case(
     why: tuple[Why, ...],
     scores: tuple[int | None, int | None],
     now: datetime,
+    *,
+    first: bool,
 ) -> CaseChange | None:
     """Open, update or annotate the case of ``invitation`` after an answer.
 
     ``invitation`` is a row with ``id`` and the columns of :data:`_COPIED`;
     ``why`` says why the answers now need a call back (empty: they do not);
-    ``scores`` are the understood and helped scores now.
+    ``scores`` are the understood and helped scores now; ``first``: this is the
+    invitation's first answer, so it has no case yet (nothing to look up).
     """
     if not settings.follow_ups:
         return None
+    if first:
+        return _open(conn, settings, invitation, why, scores, now) if why else None
     existing = conn.execute(
         select(_CASE.id, _CASE.reasons, _CASE.understood_score, _CASE.helped_score).where(
             _CASE.invitation_id == invitation.id
