@@ -45,6 +45,18 @@ def test_follow_up_when_not_understood_carries_the_task_data(app: Flask) -> None
     assert task["ticket_id"] == "T-7" and task["agent"] == "bob" and task["team"] == "2nd Level"
     assert task["understood_score"] == 2 and task["helped_score"] == 5
     assert task["comment"] == "Nobody listened." and task["created"] is True
+    assert task["reasons"] == ("not_understood",) and isinstance(task["case_id"], int)
+    assert get_service(app).follow_ups()[0].id == task["case_id"]  # csat's own case
+
+
+def test_the_signal_still_fires_without_csats_cases(engine: Engine, clock: FixedClock) -> None:
+    app = make_app(engine, clock, CSAT_FOLLOW_UPS=False)
+    follow: list[dict[str, Any]] = []
+    token = invite(app)
+    with follow_up_needed.connected_to(lambda s, **kw: follow.append(kw), app):
+        _submit(app, token, understood="4", solved="no")
+    assert [(f["reasons"], f["case_id"]) for f in follow] == [(("not_helped", "not_solved"), None)]
+    assert get_service(app).follow_ups() == []
 
 
 @pytest.mark.parametrize(
