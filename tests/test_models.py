@@ -18,6 +18,9 @@ def test_every_table_is_prefixed() -> None:
         "csat_response",
         "csat_opt_out",
         "csat_event",
+        "csat_follow_up",
+        "csat_follow_up_entry",
+        "csat_lead_email",
     }
 
 
