@@ -274,7 +274,9 @@ class Inviter:
         if nonce is None:
             nonce = new_nonce()
         token = derive_token(self.secret, nonce)
-        keep_address = reason is not Reason.INVALID_ADDRESS
+        # A skipped invitation never mails the customer: it keeps no address
+        # (data minimisation), and so nothing for forget() or purge() to find.
+        keep_address = reason.decision is not Decision.SKIP
         return {
             "survey_key": p.survey_key,
             "survey_version": p.fingerprint,
