@@ -23,8 +23,8 @@ from .clock import Clock, ensure_aware, utcnow
 from .config import Settings
 from .errors import InvalidInputError
 from .follow_ups import digest, work
-from .follow_ups.rules import Outcome, State
 from .follow_ups.digest import Reminded
+from .follow_ups.rules import Outcome, State
 from .follow_ups.work import CaseDetail, CaseRow
 from .invitations.batch import invite_many as invite_batch
 from .invitations.invite import Inviter, InviteRequest, InviteResult

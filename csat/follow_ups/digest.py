@@ -78,25 +78,27 @@ def queue_digests(session: Session, settings: Settings, now: datetime) -> Remind
         )
     )
     had = {address.lower() for address in today}
-    rows = [
-        {
-            "kind": "digest",
-            "follow_up_id": None,
-            "follow_up_ids": ids,
-            "recipient": address,
-            "locale": settings.default_locale,
-            "created_at": now,
-            "due_at": now,
-            "status": "pending",
-            "attempts": 0,
-        }
-        for key, (address, ids) in lists.items()
-        if key not in had
-    ]
-    if rows:
-        session.execute(insert(LeadEmail), rows)
+    new = [(address, ids) for key, (address, ids) in lists.items() if key not in had]
+    if new:
+        session.execute(
+            insert(LeadEmail),
+            [
+                {
+                    "kind": "digest",
+                    "follow_up_id": None,
+                    "follow_up_ids": ids,
+                    "recipient": address,
+                    "locale": settings.default_locale,
+                    "created_at": now,
+                    "due_at": now,
+                    "status": "pending",
+                    "attempts": 0,
+                }
+                for address, ids in new
+            ],
+        )
     return Reminded(
-        queued=tuple((row["recipient"], len(row["follow_up_ids"])) for row in rows),
+        queued=tuple((address, len(ids)) for address, ids in new),
         overdue=len(overdue),
         already=tuple(address for key, (address, _) in lists.items() if key in had),
         unassigned=unassigned,
