@@ -1,9 +1,9 @@
 """The emails to team leads: a new follow-up case, and the digest of overdue ones.
 
-Queued as :class:`~csat.storage.models.LeadEmail` rows (a new case by
-:mod:`csat.follow_ups.cases`, a digest by :mod:`csat.follow_ups.digest`) and
+Queued as rows of ``csat_lead_email`` (a new case's when its answer is
+stored, a digest by :mod:`csat.follow_ups.digest`) and
 sent by the same outbox and senders as the survey emails, after them. A claim
-stores each row's Message-ID before its first attempt (:func:`lead_claims`),
+stores each row's Message-ID before its first attempt (``lead_claims``),
 so every retry, and the resend after a sender died between sending and
 marking, carries the same one. The email is built from the case as it is when
 the claim reads it: the customer's comment goes into the body (escaped in the
@@ -53,8 +53,8 @@ def new_message_id(lead_email_id: int, domain: str) -> str:
 def lead_claims(
     session: Session, rows: Sequence[Any], catalog: SurveyCatalog, domain: str
 ) -> list[Claimed]:
-    """The :class:`~csat.delivery.queries.Claimed` of claimed lead email rows
-    (of :data:`~csat.delivery.queries.LEAD_COLUMNS`), in the claim's transaction.
+    """The ``Claimed`` of claimed lead email rows (of ``LEAD_COLUMNS``, see
+    ``csat.delivery.queries``), in the claim's transaction.
 
     Stores a Message-ID on every row that has none yet (guarded, so a stored one
     is never replaced), then reads the cases, and for a new case the customer's

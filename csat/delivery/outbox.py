@@ -1,6 +1,6 @@
 """The outbox: claim due emails with a lease, send them, record the outcome.
 
-Three queues (:class:`~csat.delivery.queries.Queue`), sent in this order:
+Three queues (``csat.delivery.queries.Queue``), sent in this order:
 invitations, reminders, and the emails to team leads (:mod:`csat.delivery.leads`).
 Everything lives in the rows (``csat_invitation``, ``csat_lead_email``),
 nothing only in memory:

@@ -2,7 +2,7 @@
 
 :meth:`csat.SurveyService.remind_follow_ups` (``csat follow-ups remind``, from
 cron) queues, for every lead of a team with overdue cases (not closed, due
-time passed), one :class:`~csat.storage.models.LeadEmail` of kind ``digest``
+time passed), one lead email (``csat_lead_email``) of kind ``digest``
 listing them; the outbox sends it with the other emails (``csat send``).
 
 The rule that makes it idempotent: **one digest per lead per calendar day in**
