@@ -113,7 +113,7 @@ KEYS: tuple[Key, ...] = (
         None,
         "Public base URL of the staff console, e.g. ``https://help.example.com/csat``: a lead "
         "email links each case as ``{CSAT_CONSOLE_URL}/follow-ups/{id}``; unset: it says to run "
-        "``csat follow-ups list``.",
+        "``csat follow-ups list``. ``csat send`` refuses one that is not a plain http(s) URL.",
     ),
     Key("CSAT_DEFAULT_SURVEY", "post_ticket", "Survey used when an invitation names none."),
     Key(
