@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from csat import FixedClock, Settings, SurveyService
 from csat.delivery import SMTPSender
+from csat.delivery import leads as lead_module
 from csat.errors import ConfigurationError
 from csat.follow_ups.digest import day_bounds
 from csat.storage.models import LeadEmail
@@ -197,6 +198,7 @@ import os, signal, sys
 from datetime import datetime
 from csat import Settings, SurveyService
 from csat.delivery import SMTPSender
+from csat.delivery import leads as lead_module
 
 url, port, kill_at, now = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 
@@ -352,3 +354,24 @@ def test_a_digest_whose_cases_are_gone_fails_with_the_reason(
     assert [reason for _, reason in report.lead_failures] == [
         "cannot build the email: follow_up_id: its cases no longer exist"
     ]
+
+
+def test_a_long_digest_shows_the_earliest_and_says_how_many_more(
+    leads: SurveyService, engine: Engine, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lead_module, "DIGEST_SHOWN", 2)
+    for n in range(3):
+        _open_case(leads, f"T-{n}", "2nd Level")
+        clock.advance(minutes=1)
+    with Session(engine) as session, session.begin():
+        session.execute(update(LeadEmail).values(status="sent"))
+    clock.advance(hours=25)
+    assert leads.remind_follow_ups().queued == (("second@example.com", 3),)
+    with smtp_server() as server:
+        assert leads.send_due(_sender(server.port)).leads == 1
+    [digest] = server.handler.received
+    assert digest.message["Subject"] == "3 overdue follow-up cases"
+    plain, html = _parts(digest.message)
+    assert "Ticket T-0" in plain and "Ticket T-1" in plain and "Ticket T-2" not in plain
+    assert "…and 1 more: see them all with `csat follow-ups list --overdue`." in plain
+    assert "…and 1 more" in html

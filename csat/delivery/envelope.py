@@ -48,8 +48,11 @@ class LeadEnvelope:
     locale: str
     #: Stored with the claim before the first attempt: every attempt carries it.
     message_id: str
-    #: The cases it is about that still exist, by due time.
+    #: The cases it shows that still exist, by due time (a digest: the first
+    #: :data:`~csat.delivery.leads.DIGEST_SHOWN` of those it lists).
     cases: tuple[LeadCase, ...]
+    #: How many cases the row lists (a digest may list more than it shows).
+    listed: int = 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,8 @@ from .queries import Claimed
 _LEAD_EMAILS = metadata.tables[LeadEmail.__tablename__]
 #: The kinds of lead email.
 KINDS = ("case", "digest")
+#: Most cases a digest shows (the earliest due); it says how many more there are.
+DIGEST_SHOWN = 50
 #: Characters a text from the database loses in an email: C0 and C1 controls
 #: but tab and line feed, DEL, lone surrogates, the Unicode line separators.
 _UNFIT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
@@ -69,7 +71,8 @@ def lead_claims(
             .values(message_id=bindparam("mid")),
             fresh,
         )
-    wanted = {row.id: _case_ids(row) for row in rows}
+    listed = {row.id: _case_ids(row) for row in rows}
+    wanted = {row_id: ids[:DIGEST_SHOWN] for row_id, ids in listed.items()}
     cases = cases_by_id(session, [i for ids in wanted.values() for i in ids])
     singles = [row.follow_up_id for row in rows if row.kind == "case" and row.follow_up_id]
     comments, versions = _comments(session, singles)
@@ -84,6 +87,7 @@ def lead_claims(
             lead_email_id=row.id, kind=row.kind, recipient=row.recipient, locale=row.locale,
             message_id=mids[row.id],
             cases=tuple(LeadCase(case, comments.get(case.id, ())) for case in found),
+            listed=len(listed[row.id]),
         )  # fmt: skip
         claims.append(Claimed(envelope, survey, row.attempts + 1, row.failing_since))
     return claims
@@ -213,7 +217,8 @@ class LeadMessageBuilder:
             "kind": envelope.kind,
             "case": cases[0] if envelope.kind == "case" else None,
             "cases": cases,
-            "count": len(cases),
+            "count": max(envelope.listed, len(cases)),
+            "more": max(envelope.listed - DIGEST_SHOWN, 0),
             "now": self.when(now, locale),
             "hours": round(self.messages.settings.follow_up_due.total_seconds() / 3600, 1),
             "console_url": self.console_url,
