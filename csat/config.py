@@ -108,6 +108,13 @@ KEYS: tuple[Key, ...] = (
         'addresses, ``"*"`` for every other team, e.g. ``{"1st Level": ["lead@example.com"], '
         '"*": ["head@example.com"]}`` (JSON in the environment).',
     ),
+    Key(
+        "CSAT_CONSOLE_URL",
+        None,
+        "Public base URL of the staff console, e.g. ``https://help.example.com/csat``: a lead "
+        "email links each case as ``{CSAT_CONSOLE_URL}/follow-ups/{id}``; unset: it says to run "
+        "``csat follow-ups list``. ``csat send`` refuses one that is not a plain http(s) URL.",
+    ),
     Key("CSAT_DEFAULT_SURVEY", "post_ticket", "Survey used when an invitation names none."),
     Key(
         "CSAT_DEFAULT_LOCALE",
@@ -370,6 +377,7 @@ class Settings:
     follow_ups: bool = DEFAULTS["CSAT_FOLLOW_UPS"]
     follow_up_due: timedelta = timedelta(hours=DEFAULTS["CSAT_FOLLOW_UP_HOURS"])
     team_leads: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    console_url: str | None = None
     default_survey: str = DEFAULTS["CSAT_DEFAULT_SURVEY"]
     default_locale: str = DEFAULTS["CSAT_DEFAULT_LOCALE"]
     min_group_n: int = DEFAULTS["CSAT_MIN_GROUP_N"]
@@ -485,6 +493,7 @@ class Settings:
             follow_ups=_flag(get("CSAT_FOLLOW_UPS"), "CSAT_FOLLOW_UPS"),
             follow_up_due=_duration(get("CSAT_FOLLOW_UP_HOURS"), "CSAT_FOLLOW_UP_HOURS", "hours"),
             team_leads=_team_leads(get("CSAT_TEAM_LEADS")),
+            console_url=optional("CSAT_CONSOLE_URL"),
             default_survey=str(get("CSAT_DEFAULT_SURVEY")),
             default_locale=str(get("CSAT_DEFAULT_LOCALE")),
             min_group_n=number("CSAT_MIN_GROUP_N", int),

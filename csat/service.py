@@ -22,7 +22,8 @@ from .answers.record import Recorder, RecordResult, SurveyView, find_invitation
 from .clock import Clock, ensure_aware, utcnow
 from .config import Settings
 from .errors import InvalidInputError
-from .follow_ups import work
+from .follow_ups import digest, work
+from .follow_ups.digest import Reminded
 from .follow_ups.rules import Outcome, State
 from .follow_ups.work import CaseDetail, CaseRow
 from .invitations.batch import invite_many as invite_batch
@@ -234,7 +235,8 @@ class SurveyService:
         templates: BaseLoader | None = None,
         rng: random.Random | None = None,
     ) -> SendReport:
-        """Send what is due through ``sender``: invitations, then reminders.
+        """Send what is due through ``sender``: invitations, then reminders, then the
+        emails to team leads (new follow-up cases, digests of overdue ones).
 
         Pending invitations past their validity are expired first. Several
         senders may run at once (on SQLite they take turns). Transient failures
@@ -250,7 +252,7 @@ class SurveyService:
         return outbox.send_due(sender, limit=limit, progress=progress)
 
     def count_due(self, *, now: datetime | None = None) -> int:
-        """How many invitations and reminders :meth:`send_due` would send now."""
+        """How many emails :meth:`send_due` would send now (lead emails included)."""
         return self._outbox(now, None, None).count_due(self._now(now))
 
     def outbox_status(self, *, now: datetime | None = None) -> OutboxStatus:
@@ -397,6 +399,16 @@ class SurveyService:
         current = self._now(now)
         with self._transaction() as session:
             return work.close(session, case_id, actor, outcome, current, note=note)
+
+    def remind_follow_ups(self, *, now: datetime | None = None) -> Reminded:
+        """Queue a digest of their overdue cases for every lead who has none from
+        today (a calendar day in ``CSAT_TIMEZONE``); :meth:`send_due` sends them.
+
+        Idempotent per lead and day: run it from cron as often as you like.
+        """
+        current = self._now(now)
+        with self._transaction() as session:
+            return digest.queue_digests(session, self.settings, current)
 
     # -- privacy -----------------------------------------------------------------
 

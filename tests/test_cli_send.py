@@ -160,6 +160,7 @@ def test_outbox_shows_counts_what_is_due_and_the_last_errors(db: str) -> None:
     assert empty.exit_code == 0, empty.output
     assert empty.stdout.splitlines() == [
         "invitations: pending 2, sent 0, skipped 0, cancelled 0, failed 0, expired 0",
+        "lead emails: pending 0, sent 0, failed 0",
         "due now: 2",
         "waiting to retry: 0",
         "next due: now",
@@ -177,6 +178,7 @@ def test_outbox_shows_counts_what_is_due_and_the_last_errors(db: str) -> None:
     assert text.exit_code == 0, text.output
     assert text.stdout.splitlines() == [
         "invitations: pending 1, sent 0, skipped 0, cancelled 0, failed 1, expired 0",
+        "lead emails: pending 0, sent 0, failed 0",
         "due now: 0",
         "waiting to retry: 1",
         f"next due: {later:%Y-%m-%d %H:%M} UTC",
@@ -195,6 +197,6 @@ def test_outbox_shows_counts_what_is_due_and_the_last_errors(db: str) -> None:
 
 def test_the_help_lists_the_exit_codes() -> None:
     shown = run("send", "--help").stdout
-    for line in ("0  nothing failed", "3  some invitation failed for good",
+    for line in ("0  nothing failed", "3  some invitation or lead email failed for good",
                  "4  nothing could be delivered"):  # fmt: skip
         assert line in shown

@@ -120,8 +120,11 @@ def test_follow_up_settings_from_python_and_from_the_environment() -> None:
             "CSAT_CONSOLE_SECURE_COOKIE": "0",
             "CSAT_FOLLOW_UP_PROMISE": "due",
             "CSAT_CONSOLE_PREFIX": "/staff/csat",
+            "CSAT_CONSOLE_URL": "https://help.example.com/staff/csat",
         }
     )
+    assert default.console_url is None
+    assert env.console_url == "https://help.example.com/staff/csat"
     assert env.follow_ups is False and env.follow_up_due == timedelta(hours=8)
     assert env.leads_of("1st Level") == ("lead@example.com",)
     assert env.leads_of("2nd Level") == ("head@example.com",)  # "*": every other team

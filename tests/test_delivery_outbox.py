@@ -20,6 +20,7 @@ from csat import FixedClock, InviteRequest, Settings, Status, SurveyService
 from csat.delivery import CallableSender, MessageBuilder, Outbox, SMTPSender
 from csat.delivery.envelope import Envelope, OutgoingEmail
 from csat.delivery.headers import ENCODED_WORD_BREAK
+from csat.delivery.queries import Queue
 from csat.errors import PermanentDeliveryError, SenderConfigurationError, TransientDeliveryError
 from csat.storage.models import Invitation
 from csat.survey.model import Survey
@@ -283,7 +284,7 @@ def test_a_dead_senders_claim_is_taken_over_after_the_lease(
     builder = MessageBuilder(settings, settings.require_secret_key())
     dead = Outbox(service._transaction, settings, service.catalog, builder, clock=clock,
                   lease=timedelta(minutes=10))  # fmt: skip
-    _, claimed = dead.claim(clock.now, 2, reminders=False)  # ... and then it died
+    _, claimed = dead.claim(clock.now, 2, Queue.INVITATIONS)  # ... and then it died
     assert len(claimed) == 2
     box = Mailbox()
     assert service.send_due(CallableSender(box)).sent == 1  # only the unclaimed one
@@ -298,14 +299,14 @@ def test_a_claim_leases_the_earliest_due_rows(service: SurveyService, engine: En
     _invite(service, 3, hours_ago=2)
     _invite(service, 2, hours_ago=3, prefix="E")  # due earlier
     outbox = service._outbox(None, None, None)
-    claim_id, rows = outbox.claim(service.clock(), 3, reminders=False)
+    claim_id, rows = outbox.claim(service.clock(), 3, Queue.INVITATIONS)
     assert {r.envelope.ticket_id for r in rows[:2]} == {"E-0", "E-1"}  # due first
     assert len(rows) == 3 and all(r.attempts == 1 for r in rows)
     assert all(r.envelope.expires_at.tzinfo is not None for r in rows)
     held = {row.ticket_id: row for row in _rows(engine) if row.claim_id == claim_id}
     assert set(held) == {r.envelope.ticket_id for r in rows}
     assert all(row.attempts == 1 and row.claimed_until is not None for row in held.values())
-    again_id, rest = outbox.claim(service.clock(), 10, reminders=False)
+    again_id, rest = outbox.claim(service.clock(), 10, Queue.INVITATIONS)
     assert again_id != claim_id and len(rest) == 2  # the leased rows are not due
 
 

@@ -15,8 +15,11 @@ from typing import Any
 import pytest
 
 from csat import Settings, Survey, stock_survey
-from csat.delivery.envelope import Envelope
+from csat.delivery.envelope import Envelope, LeadCase, LeadEnvelope
+from csat.delivery.leads import LeadMessageBuilder
 from csat.delivery.message import MessageBuilder
+from csat.follow_ups import Outcome, State, Why
+from csat.follow_ups.work import CaseRow
 
 from .conftest import SECRET
 
@@ -104,3 +107,67 @@ def test_the_email_fits_a_phone_with_equal_buttons(
         assert max(heights) - min(heights) < 0.5, (width, heights)
         assert min(widths) >= (36 if count > 1 else 200)  # a thumb's width at least
         assert max(right for _, _, right in sizes) <= width
+
+
+# -- the emails to team leads ------------------------------------------------------------
+
+LEAD_COMMENT = (
+    "Der Drucker im 3. OG druckt seit Wochen nicht.\n<b>Niemand</b> hat zugehört & "
+    "ich wurde dreimal weiterverbunden: "
+    "Ticketnummer-INC-2026-10-05-0000123456-PRINTER-3RD-FLOOR-OHNE-LEERZEICHEN"
+)
+
+
+def _lead_html(kind: str, locale: str, console: bool) -> str:
+    url = "https://help.example.com/csat" if console else None
+    settings = Settings(secret_key=SECRET, base_url=BASE, timezone="Europe/Berlin",
+                        console_url=url)  # fmt: skip
+    builder = LeadMessageBuilder(MessageBuilder(settings, SECRET.encode()))
+    rows = [
+        CaseRow(id=40 + n, ticket_id="INC-2026-10-05-0000123456-PRINTER-3RD-FLOOR",
+                team="1st Level",
+                agent="Anastasia Papadopoulou-Schmidt", channel="phone", locale="de", state=state,
+                opened_at=NOW, due_at=NOW, claimed_by="lea" if state is State.CLAIMED else None,
+                outcome=Outcome.RESOLVED if state is State.CLOSED else None, closed_at=None,
+                reasons=(Why.NOT_UNDERSTOOD, Why.NOT_SOLVED), understood_score=1,
+                helped_score=None)
+        for n, state in enumerate((State.OPEN, State.CLAIMED, State.CLOSED))
+    ]  # fmt: skip
+    cases = (
+        (LeadCase(rows[0], (("comment", LEAD_COMMENT),)),)
+        if kind == "case"
+        else tuple(LeadCase(row) for row in rows)
+    )
+    envelope = LeadEnvelope(lead_email_id=3, kind=kind, recipient="lead@example.com",
+                            locale=locale, message_id="<csat.lead.3.x@example.com>",
+                            cases=cases)  # fmt: skip
+    html = builder.build(envelope, stock_survey("post_ticket"), NOW).get_body(("html",))
+    assert html is not None
+    return str(html.get_content())
+
+
+@pytest.mark.parametrize("console", [True, False])
+@pytest.mark.parametrize("locale", ["en", "de"])
+@pytest.mark.parametrize("kind", ["case", "digest"])
+def test_the_lead_emails_fit_a_phone_and_show_the_comment_literally(
+    browser: Any, shots: Path, kind: str, locale: str, console: bool
+) -> None:
+    html = _lead_html(kind, locale, console)
+    for width in WIDTHS:
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        try:
+            page.set_content(html)
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            quoted = page.eval_on_selector_all("blockquote", "qs => qs.map(q => q.innerText)")
+            bold = page.eval_on_selector_all("blockquote b", "bs => bs.length")
+            links = page.eval_on_selector_all("a", "links => links.map(a => a.href)")
+            name = f"email-lead-{kind}-{locale}-{'console' if console else 'cli'}-{width}.png"
+            page.screenshot(path=str(shots / name), full_page=True)
+        finally:
+            page.close()
+        assert scroll <= width, (kind, locale, width, scroll)
+        assert quoted == ([LEAD_COMMENT] if kind == "case" else [])
+        assert bold == 0  # the comment's markup is text, not markup
+        expected = 1 if kind == "case" else 3
+        assert len(links) == (expected if console else 0)
+        assert all(link.startswith("https://help.example.com/csat/follow-ups/4") for link in links)

@@ -1,4 +1,4 @@
-"""The ``csat`` command line: migrate, invite, opt out, forget, purge, events.
+"""The ``csat`` command line: migrate, invite, opt out, forget, purge, events, follow-ups.
 
 Every command takes ``--db URL`` (default: ``CSAT_DATABASE_URL``, then
 ``sqlite:///csat.db``); other settings, the secret key among them, come from
@@ -29,7 +29,7 @@ from ..invitations.rules import Decision, Reason
 from ..storage import migrate
 from ..storage.engine import masked_url
 from ..version import version
-from . import demo, outbox, send, serve
+from . import demo, follow_ups, outbox, send, serve
 from .report import register_report_commands
 from .support import (
     AwareDateTime,
@@ -239,6 +239,7 @@ def event_add(db_url: str, name: str, day: datetime, team: str | None) -> None:
 register_report_commands(cli)
 cli.add_command(send.send)
 cli.add_command(outbox.outbox)
+cli.add_command(follow_ups.follow_ups)
 cli.add_command(serve.serve)
 cli.add_command(demo.demo)
 

@@ -17,7 +17,8 @@ from .support import db_option, open_service, settings_for, utc_minute
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text",
               help="text for people (default), json for monitoring.")  # fmt: skip
 def outbox(db_url: str, fmt: str) -> None:
-    """Show the outbox: invitations by status, what is due and when, the last errors.
+    """Show the outbox: invitations and lead emails by status, what is due and when,
+    the last errors.
 
     Reasons are shown as stored: with every address masked.
     """
@@ -30,7 +31,10 @@ def outbox(db_url: str, fmt: str) -> None:
         return
     counts = ", ".join(f"{name} {count}" for name, count in status.counts.items())
     click.echo(f"invitations: {counts}")
-    click.echo(f"due now: {status.due_now}")
+    leads = ", ".join(f"{name} {count}" for name, count in status.lead_counts.items())
+    click.echo(f"lead emails: {leads}")
+    of_leads = f" ({status.leads_due} lead email(s))" if status.leads_due else ""
+    click.echo(f"due now: {status.due_now}{of_leads}")
     click.echo(f"waiting to retry: {status.waiting_retry}")
     if status.next_due_at is None:
         upcoming = "none planned"

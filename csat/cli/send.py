@@ -1,12 +1,15 @@
 """``csat send``: drain the outbox once (run it from cron every few minutes).
 
+It sends the survey invitations, their reminders and the emails to team
+leads (new follow-up cases, the digests ``csat follow-ups remind`` queued).
+
 SMTP settings come from ``CSAT_SMTP_*`` and the options below; the password
 only from the environment variable ``CSAT_SMTP_PASSWORD``. ``--outbox-dir``
 writes ``.eml`` files instead (development).
 
 The summary line goes to stdout; what went wrong goes to stderr, one line per
 cause, with every address masked. Exit codes: 0 nothing failed; 3 some
-invitation failed for good; 4 nothing could be delivered: the SMTP server
+invitation or lead email failed for good; 4 nothing could be delivered: the SMTP server
 could not be used (name not resolved, connection refused, TLS, login), or
 everything due waits for its retry after such a failure; 1 and 2 as for
 every command (environment, usage).
@@ -23,7 +26,7 @@ from ..errors import SenderConfigurationError
 from ..invitations.addresses import mask_addresses
 from .support import CLIUsageError, db_option, open_service, progress_bar, settings_for, utc_minute
 
-#: Exit code when at least one invitation failed permanently in this run.
+#: Exit code when at least one invitation or lead email failed permanently in this run.
 EXIT_FAILED = 3
 #: Exit code when the run could not deliver: the server could not be used, or
 #: nothing was sent while invitations wait for their retry.
@@ -54,15 +57,16 @@ def send(
     outbox_dir: Path | None,
     limit: int | None,
 ) -> None:
-    """Send due survey invitations and reminders; expire stale ones.
+    """Send due survey invitations, reminders and lead emails; expire stale ones.
 
-    Prints one summary line (sent, retried, failed, reminded, expired) and, on
-    stderr, one line per cause of what went wrong, addresses masked.
+    Prints one summary line (sent, retried, failed, reminded, expired, and the
+    lead emails when there were any) and, on stderr, one line per cause of
+    what went wrong, addresses masked.
 
     \b
     Exit codes:
       0  nothing failed
-      3  some invitation failed for good
+      3  some invitation or lead email failed for good
       4  nothing could be delivered: the SMTP server could not be used, or
          everything due waits for its retry
       1  the environment (database, configuration); 2  usage
@@ -96,7 +100,9 @@ def send(
             _problem(f"will retry {count}: {reason}")
     for invitation_id, reason in report.failures[:10]:
         _problem(f"failed: invitation {invitation_id}: {reason}")
-    attempted = report.sent + report.reminded + report.retried + report.failed
+    for lead_email_id, reason in report.lead_failures[:10]:
+        _problem(f"failed: lead email {lead_email_id}: {reason}")
+    attempted = report.sent + report.reminded + report.leads + report.retried + report.failed
     if not attempted and status.waiting_retry:
         when = (
             "" if status.next_due_at is None else f", the next at {utc_minute(status.next_due_at)}"

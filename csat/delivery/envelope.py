@@ -1,12 +1,14 @@
-"""What an email is built from (:class:`Envelope`) and what a sender gets
-(:class:`OutgoingEmail`); :class:`~csat.delivery.message.MessageBuilder` turns one
-into the other."""
+"""What an email is built from (:class:`Envelope`, :class:`LeadEnvelope`) and
+what a sender gets (:class:`OutgoingEmail`); :class:`~csat.delivery.message.MessageBuilder`
+and :class:`~csat.delivery.leads.LeadMessageBuilder` turn one into the other."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
+
+from ..follow_ups.work import CaseRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +25,34 @@ class Envelope:
     reminder: bool = False
     #: The base URL the invitation's links are built on (``None``: ``CSAT_BASE_URL``).
     base_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LeadCase:
+    """One case as a lead email shows it, read when the email is claimed."""
+
+    case: CaseRow
+    #: The customer's free-text answers (question key, text), in the survey's
+    #: order; only in the email about a new case, empty once erased.
+    comments: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LeadEnvelope:
+    """What one email to a team lead is built from: its row and its cases."""
+
+    lead_email_id: int
+    #: ``case`` (a new case) or ``digest`` (the lead's overdue cases).
+    kind: str
+    recipient: str
+    locale: str
+    #: Stored with the claim before the first attempt: every attempt carries it.
+    message_id: str
+    #: The cases it shows that still exist, by due time (a digest: the first
+    #: :data:`~csat.delivery.leads.DIGEST_SHOWN` of those it lists).
+    cases: tuple[LeadCase, ...]
+    #: How many cases the row lists (a digest may list more than it shows).
+    listed: int = 1
 
 
 @dataclass(frozen=True, slots=True)

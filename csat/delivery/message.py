@@ -19,11 +19,13 @@ with that answer preselected (a GET never records anything).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.errors import MessageError
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 
@@ -259,46 +261,37 @@ class MessageBuilder:
     ) -> tuple[EmailMessage, list[tuple[str, str]]]:
         """:meth:`build`, and the headers written (name, value as meant)."""
         header_text(envelope.ticket_id, "ticket_id")  # shown in the Subject
-        recipient = recipient_address(envelope.email)
+        recipient_address(envelope.email)
         locale = self.locale_for(survey, envelope.locale)
         context = self.context(envelope, survey, locale)
-        utf8 = self.needs_smtputf8(envelope.email)
-        message = EmailMessage(policy=UTF8_POLICY if utf8 else POLICY)
-        written: list[tuple[str, str]] = []
-
-        def write(name: str, value: str | Address) -> None:
-            text = str(value)
-            if isinstance(value, str):
-                value = text = header_text(text, name)
-            message[name] = value
-            written.append((name, text))
-
-        subject = " ".join(self.render(f"subject.{locale}.txt", context).split())
-        write("Subject", subject)
-        write("From", self.sender)
-        write("To", recipient)
-        if self.reply_to is not None:
-            write("Reply-To", self.reply_to)
-        write("Date", format_datetime(now))
         mid = message_id(
             envelope.invitation_id, envelope.nonce, self.domain, reminder=envelope.reminder
         )
-        write("Message-ID", mid)
+        draft = self.draft(envelope.email, self.render(f"subject.{locale}.txt", context), now, mid)
         if envelope.reminder:
             original = message_id(envelope.invitation_id, envelope.nonce, self.domain)
-            write("In-Reply-To", original)
-            write("References", original)
-        write("Auto-Submitted", "auto-generated")
-        write("X-Auto-Response-Suppress", "All")
-        write("List-Unsubscribe", f"<{context['unsubscribe_url']}>")
-        write("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+            draft.write("In-Reply-To", original)
+            draft.write("References", original)
+        draft.write("Auto-Submitted", "auto-generated")
+        draft.write("X-Auto-Response-Suppress", "All")
+        draft.write("List-Unsubscribe", f"<{context['unsubscribe_url']}>")
+        draft.write("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
         plain = self.render(f"invitation.{locale}.txt", context)
-        message.set_content(plain, cte="quoted-printable")
         html = self.render(f"invitation.{locale}.html", context)
-        message.add_alternative(html, subtype="html", cte="quoted-printable")
-        # After the parts: making the message multipart moves Content-* headers into them.
-        write("Content-Language", locale)
-        return message, written
+        return draft.finish(plain, html, locale)
+
+    def draft(self, recipient: str, subject: str, now: datetime, mid: str) -> Draft:
+        """A new email to ``recipient``: Subject (white space collapsed to one line),
+        From, To, Reply-To (if set), Date and Message-ID written, each checked."""
+        draft = Draft(UTF8_POLICY if self.needs_smtputf8(recipient) else POLICY)
+        draft.write("Subject", " ".join(subject.split()))
+        draft.write("From", self.sender)
+        draft.write("To", recipient_address(recipient))
+        if self.reply_to is not None:
+            draft.write("Reply-To", self.reply_to)
+        draft.write("Date", format_datetime(now))
+        draft.write("Message-ID", mid)
+        return draft
 
     def prepare(self, envelope: Envelope, survey: Survey, now: datetime) -> OutgoingEmail:
         """:meth:`build`, serialised for sending and checked (``check_serialised``).
@@ -306,8 +299,19 @@ class MessageBuilder:
         :raises MessageBuildError: the email cannot be built, or its bytes are not
             what csat wrote; the reason names the value, never quotes it.
         """
+        return self.serialise(lambda: self._build(envelope, survey, now), envelope.email)
+
+    def serialise(
+        self, build: Callable[[], tuple[EmailMessage, list[tuple[str, str]]]], recipient: str
+    ) -> OutgoingEmail:
+        """The email ``build`` makes (with the headers it wrote), serialised for
+        ``recipient`` and checked (``check_serialised``).
+
+        :raises MessageBuildError: it cannot be built, or its bytes are not what
+            csat wrote; the reason names the value, never quotes it.
+        """
         try:
-            message, written = self._build(envelope, survey, now)
+            message, written = build()
             data = message.as_bytes()
         except MessageBuildError:
             raise
@@ -318,7 +322,34 @@ class MessageBuilder:
         return OutgoingEmail(
             message=message,
             sender=self.sender.addr_spec,
-            recipient=envelope.email,
+            recipient=recipient,
             data=data,
-            smtputf8=self.needs_smtputf8(envelope.email),
+            smtputf8=self.needs_smtputf8(recipient),
         )
+
+
+class Draft:
+    """An email being written: each header checked as it is written, and
+    remembered (name, value as meant) for :func:`~csat.delivery.headers.check_serialised`."""
+
+    def __init__(self, policy: EmailPolicy[EmailMessage]) -> None:
+        self.message = EmailMessage(policy=policy)
+        self.written: list[tuple[str, str]] = []
+
+    def write(self, name: str, value: str | Address) -> None:
+        """Add the header ``name``; a text value must pass :func:`header_text`."""
+        text = str(value)
+        if isinstance(value, str):
+            value = text = header_text(text, name)
+        self.message[name] = value
+        self.written.append((name, text))
+
+    def finish(
+        self, plain: str, html: str, locale: str
+    ) -> tuple[EmailMessage, list[tuple[str, str]]]:
+        """Add the text and HTML parts (quoted-printable) and Content-Language."""
+        self.message.set_content(plain, cte="quoted-printable")
+        self.message.add_alternative(html, subtype="html", cte="quoted-printable")
+        # After the parts: making the message multipart moves Content-* headers into them.
+        self.write("Content-Language", locale)
+        return self.message, self.written

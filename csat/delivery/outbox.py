@@ -1,6 +1,9 @@
-"""The outbox: claim due invitations with a lease, send them, record the outcome.
+"""The outbox: claim due emails with a lease, send them, record the outcome.
 
-Everything lives in the invitation rows, nothing only in memory:
+Three queues (``csat.delivery.queries.Queue``), sent in this order:
+invitations, reminders, and the emails to team leads (:mod:`csat.delivery.leads`).
+Everything lives in the rows (``csat_invitation``, ``csat_lead_email``),
+nothing only in memory:
 
 1. **Expire** pending invitations whose validity ended before they went out.
 2. **Claim** a batch: ``claim_id`` + ``claimed_until`` (a lease) and
@@ -10,11 +13,13 @@ Everything lives in the invitation rows, nothing only in memory:
    UPDATE is guarded by the rows being free. A sender that dies loses its
    rows when the lease ends.
 3. **Build** each email just before it goes out (stable Message-ID: a retry
-   carries the same one), **send** it, and every ``mark_every`` (default 10)
-   emails **mark** them, guarded by the claim id, while looking again at the
-   next rows, so that a ticket cancelled meanwhile is not sent. A sender
-   killed between sending and marking leaves at most ``mark_every`` rows in
-   flight; after the lease they go out again, with the same Message-ID.
+   carries the same one; a lead email's is stored with its claim), **send**
+   it, and every ``mark_every`` (default 10) emails **mark** them, guarded by
+   the claim id, while looking again at the next rows, so that a ticket
+   cancelled meanwhile is not sent. A sender killed between sending and
+   marking leaves at most ``mark_every`` rows in flight; after the lease they
+   go out again, with the same Message-ID. Lead emails are few and urgent:
+   each is marked as soon as it went out, so at most one is in flight.
 
 Transient failures are retried with exponential backoff and full jitter
 (capped at :attr:`~csat.delivery.RetryPolicy.cap`); after
@@ -43,10 +48,13 @@ from ..errors import DatabaseError, DeliveryError, MessageBuildError, SenderConf
 from ..invitations.addresses import mask_addresses
 from ..storage.engine import execute_update
 from ..survey.catalog import SurveyCatalog
+from .envelope import LeadEnvelope
+from .leads import LeadMessageBuilder, lead_claims
 from .message import MessageBuilder
 from .outcomes import failure_values, sent_values
 from .queries import (
     Claimed,
+    Queue,
     claimed,
     count_due,
     due_rows,
@@ -66,7 +74,10 @@ Marks = list[tuple[int, dict[str, Any]]]
 
 
 class Outbox:
-    """Drains due invitations and reminders of one database through a sender."""
+    """Drains due invitations, reminders and lead emails of one database through a sender.
+
+    :raises ConfigurationError: ``CSAT_CONSOLE_URL`` is not a plain http(s) URL.
+    """
 
     def __init__(
         self,
@@ -85,6 +96,7 @@ class Outbox:
         self.settings = settings
         self.catalog = catalog
         self.builder = builder
+        self.leads = LeadMessageBuilder(builder)
         self.clock = clock
         self.retry = retry if retry is not None else RetryPolicy()
         self.lease = lease
@@ -94,7 +106,7 @@ class Outbox:
     # -- queries ---------------------------------------------------------------
 
     def count_due(self, now: datetime) -> int:
-        """How many invitations and reminders are due (for a progress bar)."""
+        """How many emails are due, lead emails included (for a progress bar)."""
         with self.transaction() as session:
             return count_due(session, now)
 
@@ -112,18 +124,24 @@ class Outbox:
 
         return self._run(work)
 
-    def claim(self, now: datetime, limit: int, *, reminders: bool) -> tuple[str, list[Claimed]]:
-        """Lease up to ``limit`` due rows to a new claim id; returns it and the rows."""
+    def claim(
+        self, now: datetime, limit: int, queue: Queue = Queue.INVITATIONS
+    ) -> tuple[str, list[Claimed]]:
+        """Lease up to ``limit`` due rows of ``queue`` to a new claim id; returns it
+        and the rows (a lead email's Message-ID is stored with its claim)."""
         claim_id = secrets.token_hex(16)
 
         def work(session: Session) -> list[Claimed]:
-            rows = session.execute(due_rows(now, limit, reminders=reminders)).all()
+            rows = session.execute(due_rows(queue, now, limit)).all()
             if not rows:
                 return []
-            session.execute(lease([r.id for r in rows], now, claim_id, now + self.lease))
+            ids = [r.id for r in rows]
+            session.execute(lease(queue.table, ids, now, claim_id, now + self.lease))
+            if queue is Queue.LEAD_EMAILS:
+                return lead_claims(session, rows, self.catalog, self.builder.domain)
             versions = {r.survey_version for r in rows}
             surveys = {fp: self.catalog.version(session, fp) for fp in versions}
-            return [claimed(r, surveys, reminders) for r in rows]
+            return [claimed(r, surveys, queue is Queue.REMINDERS) for r in rows]
 
         return claim_id, self._run(work)
 
@@ -142,22 +160,23 @@ class Outbox:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _flush(
-        self, claim_id: str, marks: Marks, upcoming: list[Claimed], reminders: bool
+        self, claim_id: str, marks: Marks, upcoming: list[Claimed], queue: Queue
     ) -> set[int]:
         """Write the outcomes so far and look again at the ``upcoming`` rows, in one
         transaction; returns the ids of those not to send any more (see
         :func:`~csat.delivery.queries.write_marks`)."""
-        ids = [item.envelope.invitation_id for item in upcoming]
+        ids = [item.row_id for item in upcoming]
         written = list(marks)
         marks.clear()
-        return self._run(lambda session: write_marks(session, claim_id, written, ids, reminders))
+        return self._run(lambda session: write_marks(session, queue, claim_id, written, ids))
 
     # -- the run ---------------------------------------------------------------
 
     def send_due(
         self, sender: Sender, *, limit: int | None = None, progress: Progress | None = None
     ) -> SendReport:
-        """Expire, then send due invitations, then due reminders, until none or ``limit``.
+        """Expire, then send due invitations, then due reminders, then due lead
+        emails, until none or ``limit``.
 
         :raises SenderConfigurationError: the sender cannot work at all (e.g. the
             login was refused); rows not yet attempted are released untouched.
@@ -165,10 +184,10 @@ class Outbox:
         report = SendReport(expired=self.expire(self.clock()))
         budget = limit if limit is not None else -1
         with sender:
-            for reminders in (False, True):
+            for queue in Queue:
                 while budget != 0:
                     size = self.batch_size if budget < 0 else min(self.batch_size, budget)
-                    claim_id, batch = self.claim(self.clock(), size, reminders=reminders)
+                    claim_id, batch = self.claim(self.clock(), size, queue)
                     if not batch:
                         break
                     done = self._send_batch(sender, claim_id, batch, report, progress)
@@ -186,7 +205,8 @@ class Outbox:
         progress: Progress | None,
     ) -> int:
         """Send one claimed batch; returns how many rows were dealt with."""
-        reminders = batch[0].envelope.reminder
+        queue = batch[0].queue
+        every = 1 if queue is Queue.LEAD_EMAILS else self.mark_every
         marks: Marks = []
         deadline = self.clock() + self.lease * 0.8
         skip: set[int] = set()
@@ -196,16 +216,15 @@ class Outbox:
                 now = self.clock()
                 if now >= deadline:
                     return done  # the lease ends soon: leave the rest to a later run
-                invitation_id = item.envelope.invitation_id
-                if invitation_id not in skip:
+                if item.row_id not in skip:
                     try:
-                        marks.append((invitation_id, self._send_one(sender, item, now, report)))
+                        marks.append((item.row_id, self._send_one(sender, item, now, report)))
                     except SenderUnavailableError as e:
                         # Every row left would fail the same way: all retry later.
                         for rest in batch[index:]:
-                            if rest.envelope.invitation_id not in skip:
+                            if rest.row_id not in skip:
                                 values = failure_values(rest, e, now, report, self.retry)
-                                marks.append((rest.envelope.invitation_id, values))
+                                marks.append((rest.row_id, values))
                         report.stopped = True
                         report.unavailable = mask_addresses(e.reason)
                         if progress is not None:
@@ -215,24 +234,24 @@ class Outbox:
                 done += 1
                 if progress is not None:
                     progress(1)
-                upcoming = batch[index + 1 : index + 1 + self.mark_every]
-                if len(marks) >= self.mark_every and upcoming:
-                    skip |= self._flush(claim_id, marks, upcoming, reminders)
+                upcoming = batch[index + 1 : index + 1 + every]
+                if len(marks) >= every and upcoming:
+                    skip |= self._flush(claim_id, marks, upcoming, queue)
         finally:
-            self._finish(claim_id, marks, batch, done, reminders)
+            self._finish(claim_id, marks, batch, done, queue)
         return done
 
     def _finish(
-        self, claim_id: str, marks: Marks, batch: list[Claimed], done: int, reminders: bool
+        self, claim_id: str, marks: Marks, batch: list[Claimed], done: int, queue: Queue
     ) -> None:
         """Write the last marks of ``batch`` and end its claim on every row still
         held; the rows from ``done`` on were not attempted and get their attempt back."""
-        ids = [item.envelope.invitation_id for item in batch]
+        ids = [item.row_id for item in batch]
         unattempted = ids[done:]
 
         def work(session: Session) -> None:
-            write_marks(session, claim_id, marks, [], reminders)
-            release(session, claim_id, ids, unattempted)
+            write_marks(session, queue, claim_id, marks, [])
+            release(session, queue.table, claim_id, ids, unattempted)
 
         self._run(work)
         marks.clear()
@@ -243,10 +262,15 @@ class Outbox:
         """Build and send one email; the values to store for its row.
 
         An email that cannot be built (a stored value unfit for it) fails its
-        invitation with the reason, and the run goes on with the next.
+        row with the reason, and the run goes on with the next.
         """
+        envelope = item.envelope
         try:
-            email = self.builder.prepare(item.envelope, item.survey, now)
+            if isinstance(envelope, LeadEnvelope):
+                email = self.leads.prepare(envelope, item.survey, now)
+            else:
+                assert item.survey is not None
+                email = self.builder.prepare(envelope, item.survey, now)
         except MessageBuildError as e:
             return failure_values(item, e, now, report, self.retry)
         try:
@@ -255,7 +279,9 @@ class Outbox:
             raise
         except DeliveryError as e:
             return failure_values(item, e, now, report, self.retry)
-        if item.envelope.reminder:
+        if isinstance(envelope, LeadEnvelope):
+            report.leads += 1
+        elif envelope.reminder:
             report.reminded += 1
         else:
             report.sent += 1

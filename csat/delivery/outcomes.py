@@ -8,7 +8,8 @@ from typing import Any
 from ..errors import DeliveryError
 from ..invitations.addresses import mask_addresses
 from ..invitations.rules import Status
-from .queries import Claimed
+from .envelope import LeadEnvelope
+from .queries import Claimed, Queue
 from .report import SendReport
 from .retry import RetryPolicy
 
@@ -19,8 +20,10 @@ def sent_values(item: Claimed, now: datetime, mid: str, reminder: timedelta) -> 
     (none if that is not before it expires, or ``reminder`` is zero)."""
     release = {"claim_id": None, "claimed_until": None, "next_attempt_at": None,
                "failing_since": None}  # fmt: skip
-    if item.envelope.reminder:
+    if item.queue is Queue.REMINDERS:
         return release | {"reminded_at": now, "reminder_due_at": None}
+    if isinstance(item.envelope, LeadEnvelope):  # its Message-ID was stored with the claim
+        return release | {"status": Status.SENT.value, "sent_at": now}
     reminder_due: datetime | None = None
     if reminder > timedelta(0):
         reminder_due = now + reminder
@@ -39,7 +42,7 @@ def failure_values(
     and not failing for too long, else failed (a reminder: dropped); counted in
     ``report``. The reason is stored with every address in it masked."""
     release: dict[str, Any] = {"claim_id": None, "claimed_until": None}
-    reminder = item.envelope.reminder
+    reminder = item.queue is Queue.REMINDERS
     # A server's reply may quote the mailbox: neither stored nor printed.
     reason = mask_addresses(f"reminder: {error.reason}" if reminder else error.reason)
     since = item.failing_since if item.failing_since is not None else now
@@ -55,6 +58,7 @@ def failure_values(
         return release | {"reminder_due_at": None, "last_error": reason,
                           "failing_since": None}  # fmt: skip
     report.failed += 1
-    report.failures.append((item.envelope.invitation_id, reason))
+    failures = report.lead_failures if item.queue is Queue.LEAD_EMAILS else report.failures
+    failures.append((item.row_id, reason))
     return release | {"status": Status.FAILED.value, "last_error": reason,
                       "next_attempt_at": None, "failing_since": since}  # fmt: skip

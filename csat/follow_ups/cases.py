@@ -111,7 +111,7 @@ def _open(
     assert primary is not None
     case_id = int(primary[0])
     _entry(conn, case_id, now, Action.OPENED)
-    leads = _unique(settings.leads_of(invitation.team))
+    leads = unique_addresses(settings.leads_of(invitation.team))
     if leads:
         conn.execute(
             insert(_LEAD_EMAILS),
@@ -133,7 +133,7 @@ def _open(
     return CaseChange(case_id, opened=True, leads_told=len(leads))
 
 
-def _unique(addresses: tuple[str, ...]) -> list[str]:
+def unique_addresses(addresses: tuple[str, ...]) -> list[str]:
     """``addresses`` without repeats (compared case-insensitively), in order."""
     seen: set[str] = set()
     unique = []

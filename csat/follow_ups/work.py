@@ -201,6 +201,14 @@ def case_of(session: Session, invitation_id: int) -> CaseRow | None:
     return None if row is None else _row(row)
 
 
+def cases_by_id(session: Session, ids: Sequence[int]) -> dict[int, CaseRow]:
+    """The cases of ``ids`` that exist, by id (one query)."""
+    if not ids:
+        return {}
+    query = select(*_COLUMNS).where(FollowUp.id.in_(sorted(set(ids))))
+    return {row.id: _row(row) for row in session.execute(query)}
+
+
 def teams_and_agents(session: Session) -> tuple[list[str], list[str]]:
     """The teams and agents that have cases (the console's filter choices)."""
     teams = session.scalars(select(FollowUp.team).distinct().order_by(FollowUp.team))
