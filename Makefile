@@ -83,7 +83,7 @@ serve: $(STAMP)
 
 # Re-extract the pages' strings, merge them into the catalogs, compile the .mo files.
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 --no-location \
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k lazy_gettext -k ngettext:1,2 --no-location \
 		--project csat -o csat/web/translations/csat.pot .
 	$(BIN)/pybabel update -D csat -i csat/web/translations/csat.pot -d csat/web/translations --width 100
 	$(BIN)/pybabel compile -D csat -d csat/web/translations --statistics

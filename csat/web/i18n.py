@@ -30,6 +30,12 @@ def gettext(string: str, **variables: Any) -> str:
     return str(domain.gettext(string, **variables))
 
 
+def lazy_gettext(string: str, **variables: Any) -> Any:
+    """``string``, translated when it is shown: for texts fixed when a module is
+    loaded (form labels and messages), shown in the locale of each page."""
+    return domain.lazy_gettext(string, **variables)
+
+
 def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
     """The singular or plural form for ``num``, translated."""
     return str(domain.ngettext(singular, plural, num, **variables))
