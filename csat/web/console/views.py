@@ -28,7 +28,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ...errors import DatabaseError, FollowUpNotFoundError, FollowUpStateError, InvalidInputError
 from ...follow_ups.rules import Action, Outcome, State, Why
-from ...follow_ups.work import CaseDetail
+from ...follow_ups.work import NOTE_MAX_LENGTH, CaseDetail
 from ...survey.model import AnswerValue, Question
 from ..errors import http_status
 from ..i18n import LOCALES, choose_locale, format_when, gettext, ngettext
@@ -70,6 +70,12 @@ def outcome_label(outcome: Outcome | str) -> str:
     }[Outcome(outcome)]
 
 
+def channel_label(channel: str) -> str:
+    """How the ticket came in, in the page's language (a host's own value as it is)."""
+    labels = {"ticket": gettext("ticket"), "phone": gettext("phone"), "chat": gettext("chat")}
+    return labels.get(channel, channel)
+
+
 def reason_label(why: Why) -> str:
     """Why the answers need a call back, in the page's language."""
     return {
@@ -82,15 +88,15 @@ def reason_label(why: Why) -> str:
 def action_label(action: Action) -> str:
     """What a line of the history records, in the page's language."""
     return {
-        Action.OPENED: gettext("opened the case"),
-        Action.UPDATED: gettext("updated the scores (the customer changed the answers)"),
-        Action.NO_LONGER_NEEDED: gettext("noted: the changed answers no longer need a call back"),
-        Action.CLAIMED: gettext("claimed the case"),
-        Action.NOTE: gettext("added a note"),
-        Action.CONTACTED: gettext("contacted the customer"),
-        Action.CLOSED: gettext("closed the case"),
-        Action.REOPENED: gettext("reopened the case"),
-        Action.ADDRESS_SHOWN: gettext("was shown the customer's address"),
+        Action.OPENED: gettext("case opened"),
+        Action.UPDATED: gettext("answers changed, the case still applies"),
+        Action.NO_LONGER_NEEDED: gettext("answers changed: no call back needed any more"),
+        Action.CLAIMED: gettext("claimed"),
+        Action.NOTE: gettext("note"),
+        Action.CONTACTED: gettext("contacted (or tried to)"),
+        Action.CLOSED: gettext("closed"),
+        Action.REOPENED: gettext("reopened"),
+        Action.ADDRESS_SHOWN: gettext("was shown the address"),
     }[action]
 
 
@@ -145,8 +151,11 @@ def _render(template: str, code: int = 200, **context: Any) -> tuple[str, int]:
             state_label=state_label,
             outcome_label=outcome_label,
             reason_label=reason_label,
+            channel_label=channel_label,
             action_label=action_label,
             language_name=language_name,
+            note_limit=NOTE_MAX_LENGTH,
+            name_limit=NAME_MAX_LENGTH,
             user=g.get("csat_console_user"),
             logout_form=_form(LogoutForm, fresh=True) if login and g.get("csat_console_user")
             else None,
