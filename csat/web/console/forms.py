@@ -17,7 +17,7 @@ from ..forms import browser_newlines
 from ..i18n import lazy_gettext
 from .access import NAME_MAX_LENGTH, PASSWORD_MAX_LENGTH
 
-_TOO_LONG = lazy_gettext("Please write at most %(max)d characters.")
+_TOO_LONG = lazy_gettext("Please write at most %(max)s characters.")
 
 
 class ClaimForm(FlaskForm):  # type: ignore[misc]
