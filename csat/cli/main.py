@@ -29,7 +29,7 @@ from ..invitations.rules import Decision, Reason
 from ..storage import migrate
 from ..storage.engine import masked_url
 from ..version import version
-from . import demo, outbox, send, serve
+from . import console, demo, outbox, send, serve
 from .report import register_report_commands
 from .support import (
     AwareDateTime,
@@ -240,6 +240,7 @@ register_report_commands(cli)
 cli.add_command(send.send)
 cli.add_command(outbox.outbox)
 cli.add_command(serve.serve)
+cli.add_command(console.console)
 cli.add_command(demo.demo)
 
 
