@@ -240,6 +240,7 @@ def test_axe_finds_no_violations_on_any_console_page(
     case_id = _cases(app, clock)
     closed = next(c.id for c in get_service(app).follow_ups(state="closed"))
     refusing = LiveServer(make_app(engine, clock, console_access=lambda: False))
+    unset = LiveServer(make_app(engine, clock))
     login = LiveServer(_serve(tmp_path))
     context = browser.new_context(
         java_script_enabled=True, bypass_csp=True, locale=lang,
@@ -275,6 +276,13 @@ def test_axe_finds_no_violations_on_any_console_page(
         check("case-closed", 200, f"{server.url}/csat/follow-ups/{closed}")
         check("404", 404, f"{server.url}/csat/follow-ups/999999")
         check("403", 403, f"{refusing.url}/csat/follow-ups")
+        check("403-unset", 403, f"{unset.url}/csat/follow-ups")
+        page.goto(f"{server.url}/csat/follow-ups/{case_id}")
+        get_service(app).close_follow_up(case_id, "ben", Outcome.DECLINED)
+        page.locator("input[type=radio]").first.check()
+        page.locator("form[action$='/close'] button").click()
+        assert re.search("closed already|schon abgeschlossen", page.locator("h1").inner_text())
+        check("409", 409)
         check("login", 200, f"{login.url}/csat/login")
         page.locator("#name").fill("lea")
         page.locator("#password").fill("wrong password")
@@ -295,5 +303,60 @@ def test_axe_finds_no_violations_on_any_console_page(
     finally:
         context.close()
         refusing.close()
+        unset.close()
         login.close()
     assert not found, "\n".join(f"{name}: {v}" for name, vs in found.items() for v in vs)
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_console_error_pages_screenshot(
+    browser: Any,
+    engine: Engine,
+    clock: FixedClock,
+    tmp_path: Path,
+    shots: Path,
+    lang: str,
+    width: int,
+) -> None:
+    """403 (not set up, refused), 404, 409, the refused login and 429, as a lead sees them."""
+    closed_app = make_app(engine, clock, console_access=lambda: "lea")
+    case_id = _cases(closed_app, clock)
+    servers = {
+        "unset": LiveServer(make_app(engine, clock)),
+        "refusing": LiveServer(make_app(engine, clock, console_access=lambda: False)),
+        "lead": LiveServer(closed_app),
+        "login": LiveServer(_serve(tmp_path)),
+    }
+    page = _page(browser, width, lang)
+
+    def shot(name: str, status: int, url: str | None = None) -> None:
+        if url is not None:
+            response = page.goto(url)
+            assert response is not None and response.status == status, (name, response)
+        _check_layout(page)
+        if width != 320:
+            page.screenshot(path=shots / f"console-{name}-{lang}-{width}.png", full_page=True)
+
+    try:
+        shot("403-unset", 403, f"{servers['unset'].url}/csat/follow-ups")
+        assert page.locator("code").first.inner_text().startswith("CSAT(app, console_access=")
+        shot("403-refused", 403, f"{servers['refusing'].url}/csat/follow-ups")
+        shot("404", 404, f"{servers['lead'].url}/csat/follow-ups/999999")
+        page.goto(f"{servers['lead'].url}/csat/follow-ups/{case_id}")
+        get_service(closed_app).close_follow_up(case_id, "ben", Outcome.DECLINED)
+        page.get_by_text(TEXT[lang]["outcome"], exact=True).click()
+        page.get_by_role("button", name=TEXT[lang]["close"]).click()
+        shot("409", 409)
+        page.goto(f"{servers['login'].url}/csat/login")
+        for attempt in range(6):
+            page.get_by_label(TEXT[lang]["name"]).fill("lea")
+            page.get_by_label(TEXT[lang]["password"]).fill("wrong password")
+            page.get_by_role("button", name=TEXT[lang]["login"]).click()
+            if attempt == 0:
+                shot("login-refused", 400)
+        shot("429", 429)
+    finally:
+        page.context.close()
+        for server in servers.values():
+            server.close()
