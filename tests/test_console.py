@@ -625,3 +625,51 @@ def test_a_host_keeps_a_stricter_cookie(
 def test_without_users_csat_serve_has_no_console(tmp_path: Path) -> None:
     app = _serve_app(tmp_path, {})
     assert app.test_client().get("/csat/follow-ups").status_code == 403
+
+
+# -- set-based ---------------------------------------------------------------------------
+
+
+def test_counts_and_filter_choices(app: Flask, clock: FixedClock) -> None:
+    service = get_service(app)
+    first = open_case(app, "T-1")
+    token = invite(app, "T-2", agent="ben", team="2nd Level")
+    service.record(token, {"understood": 1})
+    service.close_follow_up(first, "lea", "declined")
+    clock.advance(days=2)
+    counts = service.follow_up_counts()
+    assert (counts.open, counts.claimed, counts.closed, counts.overdue) == (1, 0, 1, 1)
+    assert counts.total == 2
+    assert service.follow_up_counts(team="1st Level").overdue == 0
+    assert service.follow_up_counts(agent="nobody").total == 0
+    assert service.follow_up_teams_and_agents() == (["1st Level", "2nd Level"], ["ana", "ben"])
+
+
+def test_the_pages_run_as_many_statements_for_many_cases_as_for_one(
+    app: Flask, engine: Engine
+) -> None:
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    def run(path: str) -> int:
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert app.test_client().get(path).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(statements)
+
+    first = open_case(app, "T-1")
+    one = (run("/csat/follow-ups"), run(f"/csat/follow-ups/{first}?address=show"))
+    service = get_service(app)
+    for i in range(2, 8):
+        open_case(app, f"T-{i}")
+    for i in range(5):
+        service.note_follow_up(first, "lea", f"Note {i}")
+    many = (run("/csat/follow-ups"), run(f"/csat/follow-ups/{first}?address=show"))
+    assert many == one, (one, many)
