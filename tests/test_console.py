@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import Engine, event
 from werkzeug.security import generate_password_hash
 
 from csat import FixedClock
@@ -18,7 +19,7 @@ from csat.errors import ConfigurationError, FollowUpNotFoundError, FollowUpState
 from csat.follow_ups.rules import Action, Outcome, State
 from csat.storage.engine import create_csat_engine
 from csat.storage.models import metadata
-from csat.web import HTTP_STATUS, create_app, get_service
+from csat.web import CSAT, HTTP_STATUS, create_app, get_service, get_state
 from csat.web.console import access
 
 from .conftest import SECRET, T0
@@ -127,8 +128,6 @@ def test_console_access_must_be_callable(engine: Engine, clock: FixedClock) -> N
 def test_the_console_is_enabled_by_a_rule_for_the_thanks_page(
     engine: Engine, clock: FixedClock
 ) -> None:
-    from csat.web import get_state
-
     assert get_state(make_app(engine, clock, console_access=lambda: True)).console_enabled
     assert not get_state(make_app(engine, clock)).console_enabled
 
@@ -648,8 +647,6 @@ def test_counts_and_filter_choices(app: Flask, clock: FixedClock) -> None:
 def test_the_pages_run_as_many_statements_for_many_cases_as_for_one(
     app: Flask, engine: Engine
 ) -> None:
-    from sqlalchemy import event
-
     statements: list[str] = []
 
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -673,3 +670,17 @@ def test_the_pages_run_as_many_statements_for_many_cases_as_for_one(
         service.note_follow_up(first, "lea", f"Note {i}")
     many = (run("/csat/follow-ups"), run(f"/csat/follow-ups/{first}?address=show"))
     assert many == one, (one, many)
+
+
+def test_a_host_wide_csrf_protect_checks_the_console_forms_too(
+    engine: Engine, clock: FixedClock
+) -> None:
+    app = Flask("host")
+    app.config.update(SECRET_KEY="host-session-secret", CSAT_SECRET_KEY=SECRET, TESTING=True)
+    CSRFProtect(app)
+    CSAT(app, session=engine, clock=clock, console_access=lambda: "lea")
+    case_id = open_case(app)
+    client = app.test_client()
+    refused = client.post(f"/csat/follow-ups/{case_id}/claim")
+    assert refused.status_code == 400 and "This page was open for too long" in refused.text
+    assert post(client, case_id, "claim").status_code == 303  # its prefixed token passes
