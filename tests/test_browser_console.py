@@ -263,6 +263,11 @@ def test_axe_finds_no_violations_on_any_console_page(
         check("list-empty", 200, f"{server.url}/csat/follow-ups?overdue=1&state=closed")
         check("case", 200, f"{server.url}/csat/follow-ups/{case_id}")
         check("case-address", 200, f"{server.url}/csat/follow-ups/{case_id}?address=show")
+        page.locator("input[name=claim-csrf_token]").evaluate("e => e.remove()")
+        page.locator("form[action$='/claim'] button").click()  # a POST without its token
+        assert page.locator("[role=alert]").is_visible()
+        check("case-claim-refused", 400)
+        assert get_service(app).follow_up(case_id, show_address=False).case.claimed_by is None
         page.locator("textarea[required]").evaluate_all(
             "els => els.forEach(e => e.removeAttribute('required'))"
         )

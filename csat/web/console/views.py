@@ -368,7 +368,9 @@ def note(case_id: int) -> Any:
             get_service().note_follow_up(
                 case_id, _user(), form.note.data, contacted=bool(form.contacted.data)
             )
-        except InvalidInputError:
+        except FollowUpNotFoundError:
+            raise
+        except InvalidInputError:  # the note: control characters the form let through
             with force_locale(_locale()):
                 form.note.errors = [gettext("Please write the note as plain text.")]
         else:
@@ -384,9 +386,9 @@ def close(case_id: int) -> Any:
         text = form.note.data or None
         try:
             get_service().close_follow_up(case_id, _user(), form.outcome.data, note=text)
-        except InvalidInputError as e:
-            if isinstance(e, FollowUpNotFoundError):
-                raise
+        except FollowUpNotFoundError:
+            raise
+        except InvalidInputError:  # the note: control characters the form let through
             with force_locale(_locale()):
                 form.note.errors = [gettext("Please write the note as plain text.")]
         else:
