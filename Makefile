@@ -75,15 +75,20 @@ demo: $(STAMP)
 	@echo
 	@echo "The report:    $(DEMO_PDF)  (sample copy and page previews: $(SAMPLE)/)"
 	@echo "Survey pages:  make serve, open http://127.0.0.1:5000/, resolve a ticket, follow its link"
+	@echo "Console:       make serve prints the team lead's demo login for /csat/follow-ups"
 	@echo "Explore:       $(BIN)/csat metrics --db sqlite:///demo.db --month $(DEMO_MONTH) --by agent"
 
-# The example helpdesk (examples/helpdesk_app.py) with csat's pages, on demo.db.
+# The example helpdesk (examples/helpdesk_app.py) with csat's pages, on demo.db. Its
+# team lead "demo" works the follow-up cases in csat's console with a password made
+# afresh for each run and printed at the start (demo only: there is no default).
+DEMO_PASSWORD ?= $(shell $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(12))')
+serve: export HELPDESK_DEMO_PASSWORD = $(DEMO_PASSWORD)
 serve: $(STAMP)
 	$(BIN)/python examples/helpdesk_app.py --db sqlite:///demo.db
 
 # Re-extract the pages' strings, merge them into the catalogs, compile the .mo files.
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 --no-location \
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k lazy_gettext -k ngettext:1,2 --no-location \
 		--project csat -o csat/web/translations/csat.pot .
 	$(BIN)/pybabel update -D csat -i csat/web/translations/csat.pot -d csat/web/translations --width 100
 	$(BIN)/pybabel compile -D csat -d csat/web/translations --statistics

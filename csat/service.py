@@ -25,7 +25,7 @@ from .errors import InvalidInputError
 from .follow_ups import digest, work
 from .follow_ups.digest import Reminded
 from .follow_ups.rules import Outcome, State
-from .follow_ups.work import CaseDetail, CaseRow
+from .follow_ups.work import CaseCounts, CaseDetail, CaseRow
 from .invitations.batch import invite_many as invite_batch
 from .invitations.invite import Inviter, InviteRequest, InviteResult
 from .invitations.rules import Reason, Status
@@ -333,6 +333,19 @@ class SurveyService:
         )
         with self._transaction(write=False) as session:
             return work.list_cases(session, query, limit)
+
+    def follow_up_counts(
+        self, *, team: str | None = None, agent: str | None = None, now: datetime | None = None
+    ) -> CaseCounts:
+        """How many cases of ``team`` and ``agent`` are open, claimed, closed and overdue."""
+        current = self._now(now)
+        with self._transaction(write=False) as session:
+            return work.count_cases(session, current, team=team, agent=agent)
+
+    def follow_up_teams_and_agents(self) -> tuple[list[str], list[str]]:
+        """The teams and the agents that have cases, sorted (the console's filters)."""
+        with self._transaction(write=False) as session:
+            return work.teams_and_agents(session)
 
     def follow_up(
         self,

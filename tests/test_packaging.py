@@ -37,6 +37,8 @@ REQUIRED_IN_WHEEL = (
     "csat/delivery/templates/csat/email/invitation.de.html",
     "csat/web/templates/csat/base.html",
     "csat/web/templates/csat/survey.html",
+    "csat/web/templates/csat/console/case.html",
+    "csat/web/console/views.py",
     "csat/web/static/csat.css",
     "csat/web/translations/de/LC_MESSAGES/csat.po",
     "csat/web/translations/de/LC_MESSAGES/csat.mo",

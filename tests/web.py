@@ -17,13 +17,15 @@ from csat.web import CSAT, get_service
 from .conftest import SECRET, T0
 
 
-def make_app(engine: Engine, clock: FixedClock, **config: Any) -> Flask:
-    """A host app with csat on the test engine and the fixed clock."""
+def make_app(
+    engine: Engine, clock: FixedClock, *, console_access: Any = None, **config: Any
+) -> Flask:
+    """A host app with csat on the test engine and the fixed clock (and ``console_access``)."""
     app = Flask("host")
     app.config.update(
         SECRET_KEY="host-session-secret", CSAT_SECRET_KEY=SECRET, TESTING=True, **config
     )
-    CSAT(app, session=engine, clock=clock)
+    CSAT(app, session=engine, clock=clock, console_access=console_access)
     return app
 
 

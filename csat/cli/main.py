@@ -29,7 +29,7 @@ from ..invitations.rules import Decision, Reason
 from ..storage import migrate
 from ..storage.engine import masked_url
 from ..version import version
-from . import demo, follow_ups, outbox, send, serve
+from . import console, demo, follow_ups, outbox, send, serve
 from .report import register_report_commands
 from .support import (
     AwareDateTime,
@@ -241,6 +241,7 @@ cli.add_command(send.send)
 cli.add_command(outbox.outbox)
 cli.add_command(follow_ups.follow_ups)
 cli.add_command(serve.serve)
+cli.add_command(console.console)
 cli.add_command(demo.demo)
 
 

@@ -21,8 +21,13 @@ def serve(db_url: str, host: str, port: int) -> None:
     from werkzeug.serving import run_simple
 
     from ..web.app import create_app
+    from ..web.state import get_service
 
     app = create_app({"CSAT_DATABASE_URL": db_url})
     prefix = app.config["CSAT_URL_PREFIX"]
     click.echo(f"csat: survey pages on http://{host}:{port}{prefix}/<token>")
+    settings = get_service(app).settings
+    if settings.console_users:
+        console = settings.console_prefix
+        click.echo(f"csat: staff console on http://{host}:{port}{console}/follow-ups")
     run_simple(host, port, app, threaded=True)

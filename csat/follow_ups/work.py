@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from ..errors import FollowUpNotFoundError, FollowUpStateError, InvalidInputError
@@ -207,6 +207,47 @@ def cases_by_id(session: Session, ids: Sequence[int]) -> dict[int, CaseRow]:
         return {}
     query = select(*_COLUMNS).where(FollowUp.id.in_(sorted(set(ids))))
     return {row.id: _row(row) for row in session.execute(query)}
+
+
+@dataclass(frozen=True)
+class CaseCounts:
+    """How many cases there are in each state, and how many are overdue."""
+
+    open: int = 0
+    claimed: int = 0
+    closed: int = 0
+    #: Open or claimed, past their due time.
+    overdue: int = 0
+
+    @property
+    def total(self) -> int:
+        """All cases counted."""
+        return self.open + self.claimed + self.closed
+
+
+def count_cases(
+    session: Session, now: datetime, *, team: str | None = None, agent: str | None = None
+) -> CaseCounts:
+    """The cases of ``team`` and ``agent`` (``None``: all) by state, and the overdue
+    ones at ``now``: one grouped query."""
+    late = case((FollowUp.due_at <= now, 1), else_=0)
+    query = select(
+        FollowUp.state,
+        func.count(),
+        func.sum(case((FollowUp.state == State.CLOSED.value, 0), else_=late)),
+    ).group_by(FollowUp.state)
+    if team is not None:
+        query = query.where(FollowUp.team == team)
+    if agent is not None:
+        query = query.where(FollowUp.agent == agent)
+    rows = session.execute(query)
+    counts = {State(state): (int(n), int(late_n or 0)) for state, n, late_n in rows}
+    return CaseCounts(
+        open=counts.get(State.OPEN, (0, 0))[0],
+        claimed=counts.get(State.CLAIMED, (0, 0))[0],
+        closed=counts.get(State.CLOSED, (0, 0))[0],
+        overdue=sum(late_n for _, late_n in counts.values()),
+    )
 
 
 def teams_and_agents(session: Session) -> tuple[list[str], list[str]]:

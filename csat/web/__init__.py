@@ -1,5 +1,6 @@
 """The Flask layer: the :class:`CSAT` extension, the customer's pages, the
-webhook, signals, and :func:`create_app` for csat's pages as a service.
+staff console, the webhook, signals, and :func:`create_app` for csat's pages
+as a service.
 
 ::
 

@@ -11,6 +11,10 @@
     csat = CSAT(app)                       # or CSAT(); csat.init_app(app)
     csat.service(app).invite(...)          # the core API on the same database
 
+The staff console (:mod:`csat.web.console`) is mounted at ``CSAT_CONSOLE_PREFIX``;
+``CSAT(app, console_access=lambda: current_user.has_role("lead"))`` says who may
+open it.
+
 The extension keeps no state itself; each app's state lives in
 ``app.extensions["csat"]`` (a :class:`CSATState`).
 """
@@ -28,7 +32,7 @@ from ..clock import Clock, utcnow
 from ..config import DEFAULTS, Settings
 from ..service import SurveyService
 from ..survey.model import Survey
-from .state import CSATState, get_state
+from .state import ConsoleAccess, CSATState, get_state
 
 _WEB_KEYS = (
     "CSAT_URL_PREFIX",
@@ -52,6 +56,17 @@ def _bind(
     return settings.database_url
 
 
+def _harden_session_cookie(app: Flask, settings: Settings) -> None:
+    """The login of ``CSAT_CONSOLE_USERS`` lives in Flask's session: its cookie is
+    HttpOnly, SameSite=Lax (or the app's Strict) and, unless
+    ``CSAT_CONSOLE_SECURE_COOKIE`` is false, Secure. Never weaker than the app's."""
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    if app.config.get("SESSION_COOKIE_SAMESITE") != "Strict":
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    if settings.console_secure_cookie:
+        app.config["SESSION_COOKIE_SECURE"] = True
+
+
 class CSAT:
     """csat's Flask extension.
 
@@ -63,6 +78,11 @@ class CSAT:
         to the host (``app.register_blueprint(blueprint, url_prefix=...)``).
     :param surveys: custom surveys to register besides the stock ones.
     :param clock: the current time (inject a fixed clock in tests).
+    :param console_access: who may open the staff console, asked on every console
+        request: a false value refuses it (403), ``True`` lets it in as "staff",
+        a string as the user of that name. Without it the users of
+        ``CSAT_CONSOLE_USERS`` sign in on ``{CSAT_CONSOLE_PREFIX}/login``; with
+        neither, the console refuses everyone.
     """
 
     def __init__(
@@ -74,12 +94,16 @@ class CSAT:
         register_blueprint: bool = True,
         surveys: Iterable[Survey] = (),
         clock: Clock = utcnow,
+        console_access: ConsoleAccess | None = None,
     ) -> None:
+        if console_access is not None and not callable(console_access):
+            raise TypeError("console_access must be a callable, e.g. lambda: current_user.is_lead")
         self.db = db
         self.session = session
         self.register_blueprint = register_blueprint
         self.surveys = tuple(surveys)
         self.clock = clock
+        self.console_access = console_access
         if app is not None:
             self.init_app(app)
 
@@ -93,6 +117,8 @@ class CSAT:
         from flask_babel import Babel
 
         from . import views, webhook
+        from .console import views as console_views
+        from .console.access import PasswordLogin
         from .forms import check_field_names
 
         csrf_field = str(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
@@ -107,6 +133,10 @@ class CSAT:
             clock=self.clock,
             surveys=self.surveys,
         )
+        access = self.console_access
+        if access is None and settings.console_users:
+            access = PasswordLogin(settings.console_users, service.clock)
+            _harden_session_cookie(app, settings)
         secret = app.config["CSAT_WEBHOOK_SECRET"]
         app.extensions["csat"] = CSATState(
             service=service,
@@ -115,6 +145,7 @@ class CSAT:
             content_security_policy=str(app.config["CSAT_CONTENT_SECURITY_POLICY"]),
             webhook_secret=str(secret).encode() if secret else None,
             webhook_max_age=float(app.config["CSAT_WEBHOOK_MAX_AGE_SECONDS"]),
+            console_access=access,
         )
         if "babel" not in app.extensions:
             Babel(app)
@@ -124,6 +155,7 @@ class CSAT:
             csrf.exempt(webhook.resolved)
         if self.register_blueprint:
             app.register_blueprint(views.blueprint, url_prefix=app.extensions["csat"].url_prefix)
+        app.register_blueprint(console_views.blueprint, url_prefix=settings.console_prefix)
 
     @staticmethod
     def service(app: Flask | None = None) -> SurveyService:

@@ -9,11 +9,14 @@ their locale themselves, with :func:`flask_babel.force_locale`.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_time
 from flask import request
-from flask_babel import Domain
+from flask_babel import Domain, get_locale
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 #: Locales the pages are translated to (English is the source language).
@@ -25,6 +28,12 @@ domain = Domain(translation_directories=[str(TRANSLATIONS)], domain="csat")
 def gettext(string: str, **variables: Any) -> str:
     """``string`` translated to the current locale (``%(name)s`` filled in)."""
     return str(domain.gettext(string, **variables))
+
+
+def lazy_gettext(string: str, **variables: Any) -> Any:
+    """``string``, translated when it is shown: for texts fixed when a module is
+    loaded (form labels and messages), shown in the locale of each page."""
+    return domain.lazy_gettext(string, **variables)
 
 
 def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
@@ -47,3 +56,20 @@ def choose_locale(preferred: str | None, available: tuple[str, ...], default: st
     if best:
         return best
     return default if default in usable else usable[0]
+
+
+def format_when(moment: datetime, zone: ZoneInfo, date_format: str = "long") -> str:
+    """A date and time as people write it in the page's locale, in ``zone``, named.
+
+    The zone's short name where the locale has one (CET, MEZ, UTC), else its
+    long name (an offset such as +0100 would not say which zone it is).
+    ``date_format`` is Babel's: ``"long"`` on the customer's pages, ``"medium"``
+    in the console's tables.
+    """
+    locale = get_locale() or "en"
+    local = moment.astimezone(zone)
+    name = format_time(local, "z", tzinfo=zone, locale=locale)
+    if name[:1] in "+-" or name.startswith("GMT"):
+        name = format_time(local, "zzzz", tzinfo=zone, locale=locale)
+    day = format_date(local, date_format, locale=locale)
+    return f"{day}, {format_time(local, 'short', tzinfo=zone, locale=locale)} {name}"

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app
 
 from ..service import SurveyService
+
+#: Who may open the staff console, asked on every console request: a false
+#: value refuses (403), ``True`` lets the request in as "staff", a string lets
+#: it in as the user of that name (for the cases' history).
+ConsoleAccess = Callable[[], object]
 
 
 @dataclass(frozen=True)
@@ -23,11 +29,15 @@ class CSATState:
     #: The survey page's form class by survey version and locale, made on first
     #: use: the same survey gives the same class, so no request builds it again.
     forms: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False)
+    #: The console's access rule: the host's ``console_access``, else the login of
+    #: ``CSAT_CONSOLE_USERS`` (a :class:`~csat.web.console.access.PasswordLogin`),
+    #: else ``None`` (the console refuses every request).
+    console_access: ConsoleAccess | None = field(default=None, compare=False)
 
     @property
     def console_enabled(self) -> bool:
-        """Whether staff can open the console (its users or an access rule are set up)."""
-        return bool(self.service.settings.console_users)
+        """Whether staff can open the console (an access rule or its users are set up)."""
+        return self.console_access is not None or bool(self.service.settings.console_users)
 
 
 def get_state(app: Flask | None = None) -> CSATState:

@@ -12,16 +12,13 @@ customer's time zone (the invitation's, else ``CSAT_TIMEZONE``), named.
 
 from __future__ import annotations
 
-from datetime import datetime
 from email.utils import parseaddr
 from functools import partial
 from typing import Any
-from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
-from flask_babel import force_locale, format_decimal, get_locale
+from flask_babel import force_locale, format_decimal
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..answers.record import SurveyView
@@ -37,8 +34,8 @@ from ..follow_ups.rules import State
 from . import webhook
 from .errors import http_status
 from .forms import UnsubscribeForm, answers_from, initial_data, survey_form_class
-from .i18n import LOCALES, choose_locale, gettext, ngettext
-from .limits import bound_body, read_body
+from .i18n import LOCALES, choose_locale, format_when, gettext, ngettext
+from .limits import bound_body, read_body, unreadable_fields
 from .signals import send_submitted
 from .state import get_service, get_state
 
@@ -49,25 +46,6 @@ blueprint.add_url_rule("/hooks/resolved", view_func=webhook.resolved, methods=["
 
 #: RFC 8058: the body a mail provider POSTs for one-click unsubscribe.
 ONE_CLICK_FIELD, ONE_CLICK_VALUE = "List-Unsubscribe", "One-Click"
-
-
-#: The content type of the pages' forms; its raw body is checked for invalid UTF-8.
-_FORM_TYPE = "application/x-www-form-urlencoded"
-
-
-def _when(moment: datetime, zone: ZoneInfo) -> str:
-    """A date and time as people write it in the page's locale, in ``zone``, named.
-
-    The zone's short name where the locale has one (CET, MEZ, UTC), else its
-    long name (an offset such as +0100 would not say which zone it is).
-    """
-    locale = get_locale() or "en"
-    local = moment.astimezone(zone)
-    name = format_time(local, "z", tzinfo=zone, locale=locale)
-    if name[:1] in "+-" or name.startswith("GMT"):
-        name = format_time(local, "zzzz", tzinfo=zone, locale=locale)
-    day = format_date(local, "long", locale=locale)
-    return f"{day}, {format_time(local, 'short', tzinfo=zone, locale=locale)} {name}"
 
 
 def _zone(view: SurveyView | None) -> ZoneInfo:
@@ -97,7 +75,7 @@ def _render(
             _=gettext,
             gettext=gettext,
             ngettext=ngettext,
-            format_datetime=partial(_when, zone=zone or _zone(None)),
+            format_datetime=partial(format_when, zone=zone or _zone(None)),
             format_number=format_decimal,
             contact=contact,
             contact_email=contact_email,
@@ -142,26 +120,6 @@ def _survey_page(view: SurveyView, token: str, locale: str, form: Any, status: i
     )  # fmt: skip
 
 
-def _unreadable(names: set[str]) -> set[str]:
-    """The fields among ``names`` whose submitted bytes are not UTF-8.
-
-    Werkzeug keeps such bytes percent-encoded in the value (``%ED%A0%80``, a
-    lone surrogate's encoding), which would be stored as if typed: the raw
-    body (cached by :func:`_bound_body`) tells them apart.
-    """
-    if request.mimetype != _FORM_TYPE:
-        return set()
-    body = request.get_data(cache=True).decode("latin-1")
-    bad = set()
-    for name, value in parse_qsl(body, keep_blank_values=True, encoding="latin-1"):
-        try:
-            name.encode("latin-1").decode("utf-8")
-            value.encode("latin-1").decode("utf-8")
-        except UnicodeDecodeError:
-            bad.add(name)
-    return bad & names
-
-
 @blueprint.url_value_preprocessor
 def _bound_body(_endpoint: str | None, _values: dict[str, Any] | None) -> None:
     """Bound the request body before anything reads it (413 beyond).
@@ -169,7 +127,7 @@ def _bound_body(_endpoint: str | None, _values: dict[str, Any] | None) -> None:
     A URL value preprocessor runs before every ``before_request`` function, a
     host-wide ``CSRFProtect``'s too, which reads the form. A page's POST body
     is read here (bounded) and cached: the form is parsed from that copy, and
-    :func:`_unreadable` checks its bytes.
+    :func:`~csat.web.limits.unreadable_fields` checks its bytes.
     """
     settings = get_service().settings
     if current_app.view_functions.get(request.endpoint or "") is webhook.resolved:
@@ -237,7 +195,7 @@ def submit(token: str) -> Any:
     form = _form(view, locale)
     with force_locale(locale):  # WTForms' own messages in the page's language
         valid = form.validate()
-        unreadable = _unreadable({q.key for q in view.survey.questions})
+        unreadable = unreadable_fields({q.key for q in view.survey.questions})
         for name in unreadable:
             form[name].errors = [gettext("Some characters could not be read. Please check.")]
     if not valid or unreadable:
