@@ -4,97 +4,25 @@ responses that need a call back; SQL == Python for the median on random cases.""
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, delete
 
 from csat import metrics
 from csat.follow_ups import THRESHOLD
 from csat.metrics import Outcomes, Share
 from csat.storage.models import FollowUp, Invitation
-from tests.metrics_data import Row, add_responses, add_unanswered
+from tests.follow_up_data import AS_OF, OCTOBER, Case, H, add_cases, at
+from tests.metrics_data import Row, add_responses
 
 OCT = date(2026, 10, 1)
-AS_OF = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
-H = timedelta(hours=1)
-
-
-def at(day: int, hour: int = 0, month: int = 10) -> datetime:
-    return datetime(2026, month, day, hour, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Case:
-    """One follow-up case as the tests write it (``due`` after opening)."""
-
-    team: str
-    opened: datetime
-    contact: datetime | None = None
-    closed: datetime | None = None
-    outcome: str | None = None
-    due: timedelta = 24 * H
-
-
-def add_cases(engine: Engine, cases: list[Case]) -> None:
-    """Each case on an invitation of its own (delivered, never answered)."""
-    add_unanswered(engine, len(cases), at(1))
-    with engine.begin() as conn:
-        ids = conn.execute(select(Invitation.id).order_by(Invitation.id.desc())).scalars()
-        ids = sorted(ids.all()[: len(cases)])
-        rows = [
-            {
-                "invitation_id": invitation_id,
-                "ticket_id": f"T-{invitation_id}",
-                "team": case.team,
-                "agent": "ana",
-                "channel": "phone",
-                "locale": "de",
-                "opened_at": case.opened,
-                "due_at": case.opened + case.due,
-                "state": "closed" if case.closed else ("claimed" if case.contact else "open"),
-                "first_contact_at": case.contact,
-                "closed_at": case.closed,
-                "outcome": case.outcome,
-                "reasons": "not_understood",
-                "understood_score": 1,
-                "helped_score": 5,
-                "updated_at": case.closed or case.contact or case.opened,
-            }
-            for invitation_id, case in zip(ids, cases, strict=True)
-        ]
-        conn.execute(insert(FollowUp), rows)
-
-
-#: October 2026, counted by hand (as of 2 November, 08:00 UTC):
-CASES = [
-    # Team A: closed long before its due time, 1 h to first contact: in time.
-    Case("A", at(5, 9), at(5, 10), at(5, 11), "resolved"),
-    # Closed exactly at its due time (the close is the first contact, 24 h): in time.
-    Case("A", at(10, 12), at(11, 12), at(11, 12), "not_resolved"),
-    # Contacted after 6 h, closed a day late: late.
-    Case("A", at(20, 8), at(20, 14), at(22, 8), "not_reachable"),
-    # Opened on 31 October, closed on 1 November within its due time (13 h to contact):
-    # in time, and open at the month's end, not yet overdue then.
-    Case("A", at(31, 20), at(1, 9, 11), at(1, 10, 11), "declined"),
-    # Never contacted, not closed, due on 26 October: late, overdue at the month's end.
-    Case("A", at(25, 9)),
-    # Team B: due in 48 h (the setting changed), not yet due on 2 November: pending.
-    Case("B", at(31, 23), due=48 * H),
-    # September: open at the end of October (overdue since 29 September), not in the month.
-    Case("B", at(28, 10, 9), at(30, 9, 9)),
-    # September, closed in September: nowhere in October.
-    Case("B", at(15, 10, 9), at(15, 12, 9), at(16, 10, 9), "resolved"),
-    # The first instant of November: not October's.
-    Case("B", at(1, 0, 11)),
-]
 
 
 def test_known_month_overall(engine: Engine) -> None:
-    add_cases(engine, CASES)
+    add_cases(engine, OCTOBER)
     month = metrics.follow_up_month(engine, date(2026, 10, 17), as_of=AS_OF, min_n=2)
     assert month.month == OCT
     assert month.as_of == AS_OF
@@ -116,7 +44,7 @@ def test_known_month_overall(engine: Engine) -> None:
 
 
 def test_known_month_per_team(engine: Engine) -> None:
-    add_cases(engine, CASES)
+    add_cases(engine, OCTOBER)
     month = metrics.follow_up_month(engine, OCT, as_of=AS_OF, min_n=2)
     a, b = month.teams
     assert (a.key, a.opened, a.in_time, a.pending, a.small) == ("A", 5, Share(3, 5), 0, False)
@@ -136,7 +64,7 @@ def test_known_month_per_team(engine: Engine) -> None:
 
 
 def test_judged_as_of_a_point_in_time(engine: Engine) -> None:
-    add_cases(engine, CASES)
+    add_cases(engine, OCTOBER)
     # On 1 November at 09:30 the case of 31 October was contacted, not yet closed
     # (and not yet due); the pending one is still pending.
     early = metrics.follow_up_month(engine, OCT, as_of=at(1, 9, 11) + H / 2).overall
@@ -205,7 +133,7 @@ def test_callbacks_needed_is_the_one_definition(engine: Engine) -> None:
 
 
 def test_month_report_carries_the_follow_ups(engine: Engine) -> None:
-    add_cases(engine, CASES)
+    add_cases(engine, OCTOBER)
     report = metrics.month_report(engine, OCT, now=AS_OF, min_n=2)
     assert report.follow_ups == metrics.follow_up_month(engine, OCT, as_of=AS_OF, min_n=2)
 

@@ -49,9 +49,7 @@ def render_report(
     """
     words = Words(lang)
     created = ensure_aware(now, "now") if now is not None else creation_time()
-    data = month_report(
-        bind, month, team=team, min_n=min_n, event_weeks=event_weeks, now=created
-    )
+    data = month_report(bind, month, team=team, min_n=min_n, event_weeks=event_weeks, now=created)
     return write_pdf(data, words, Path(path), created, author)
 
 
