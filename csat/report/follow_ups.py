@@ -100,8 +100,8 @@ def _overall_table(doc: Document, words: Words, overall: FollowUpSummary) -> Non
     rows.append([words("fu_row_overdue"), words.integer(overall.overdue_at_end), dash, dash])
     doc.table(
         [
-            Column(words("metric"), 2.7),
-            Column(words("value"), 1.1, "right"),
+            Column(words("metric"), 2.55),
+            Column(words("value"), 1.25, "right"),
             Column(words("interval"), 1.5),
             Column(words("n"), 0.6, "right"),
         ],
