@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, insert, select
 
 from csat.storage.models import Invitation, Response, SurveyVersion
+from csat.survey.catalog import SurveyCatalog
 
 _serial = itertools.count(1)
 
@@ -30,6 +31,8 @@ class Row:
     comment: str | None = None
     email: str = "kim@example.com"
     locale: str = "en"
+    #: The stored answers (without the comment), e.g. ``{"solved": "no"}``.
+    answers: dict[str, object] = field(default_factory=dict, hash=False)
 
 
 def _version(engine: Engine) -> str:
@@ -39,7 +42,7 @@ def _version(engine: Engine) -> str:
                 insert(SurveyVersion).values(
                     fingerprint="f" * 64,
                     survey_key="post_ticket",
-                    definition={},
+                    definition=SurveyCatalog().get("post_ticket").to_dict(),
                     created_at=datetime(2026, 1, 1, tzinfo=UTC),
                 )
             )
@@ -90,7 +93,7 @@ def add_responses(engine: Engine, rows: Iterable[Row]) -> None:
                 "survey_version": version,
                 "answered_at": row.answered_at,
                 "updated_at": row.answered_at,
-                "answers": {},
+                "answers": row.answers,
                 "texts": {"comment": row.comment} if row.comment is not None else {},
                 "understood_score": row.understood,
                 "helped_score": row.helped,

@@ -16,6 +16,7 @@ from csat.cli.main import cli
 from csat.cli.report import previous_month
 from csat.config import DEFAULTS
 from csat.storage.engine import create_csat_engine
+from tests.follow_up_data import OCTOBER, add_cases
 from tests.metrics_data import Row, add_responses
 from tests.report_pdf import pdf_text
 
@@ -82,6 +83,31 @@ def test_metrics_json_and_table(db: str) -> None:
     assert lines[0].startswith("team ")
     assert [line.split()[0] for line in lines[1:]] == ["A", "B", "C"]  # all small: by name
     assert lines[3].endswith("(n < 10: not ranked)")
+
+
+def test_metrics_json_holds_the_follow_up_cases(db: str) -> None:
+    engine = create_csat_engine(db)
+    add_cases(engine, OCTOBER)  # judged now: long after every due time
+    engine.dispose()
+    result = run("metrics", "--db", db, "--month", "2026-10", "--format", "json")
+    assert result.exit_code == 0, result.output
+    cases = json.loads(result.stdout)["follow_ups"]
+    assert cases["needed"] == 4  # B's three (understood 2) and C's one
+    assert cases["due_hours"] == [24.0, 48.0]
+    overall = cases["overall"]
+    assert (overall["opened"], overall["pending"], overall["never_contacted"]) == (6, 0, 2)
+    assert (overall["in_time"]["successes"], overall["in_time"]["n"]) == (3, 6)
+    assert overall["median_first_contact_seconds"] == 9.5 * 3600
+    assert overall["outcomes"] == {
+        "resolved": 1, "not_resolved": 1, "not_reachable": 1, "declined": 1
+    }  # fmt: skip
+    assert (overall["open_at_end"], overall["overdue_at_end"]) == (4, 2)
+    assert [(t["key"], t["opened"], t["small"]) for t in cases["teams"]] == [
+        ("A", 5, True),
+        ("B", 1, True),
+    ]
+    one = run("metrics", "--db", db, "--month", "2026-10", "--format", "json", "--team", "B")
+    assert json.loads(one.stdout)["follow_ups"]["overall"]["opened"] == 1
 
 
 def test_export_csv_is_rfc_4180_and_neutralises_formulas(db: str) -> None:

@@ -37,9 +37,19 @@ from csat.demo import (
     TRAINING_TEAM,
     run_demo,
 )
+from csat.demo.leads import leads_setting
 from csat.demo.population import ZONE
+from csat.demo.profiles import LEADS
 from csat.metrics.stats import Interval
-from csat.storage.models import Event, Invitation, OptOut, Response
+from csat.storage.models import (
+    Event,
+    FollowUp,
+    FollowUpEntry,
+    Invitation,
+    LeadEmail,
+    OptOut,
+    Response,
+)
 from csat.web.signals import response_submitted
 
 SEED = 7
@@ -152,6 +162,42 @@ def test_answer_rates_and_comments_vary(month: Month) -> None:
     assert re.search("[\U0001f300-\U0001faff]", joined)  # emoji
 
 
+def test_answers_that_need_a_call_back_open_cases_the_leads_work(month: Month) -> None:
+    engine = month.engine
+    cases = _rows(
+        engine,
+        select(FollowUp.team, FollowUp.state, FollowUp.outcome, FollowUp.claimed_by,
+               FollowUp.due_at, FollowUp.closed_at, FollowUp.first_contact_at),
+    )  # fmt: skip
+    # Every answer that needs a call back (the one rule) opened its case, through the pages.
+    year = (END - timedelta(days=366), END + timedelta(days=31))
+    needed = metrics.callbacks_needed(engine, *year)
+    assert len(cases) == needed > 50
+    closed = [c for c in cases if c.state == "closed"]
+    assert len(closed) > 0.9 * len(cases)  # the last days' cases may still be open
+    outcomes = Counter(c.outcome for c in closed)
+    assert outcomes["resolved"] > 0.5 * len(closed)  # most: reached and resolved
+    for few in ("not_resolved", "not_reachable", "declined"):
+        assert 0 < outcomes[few] < 0.25 * len(closed), few
+    in_time = sum(c.closed_at <= c.due_at for c in closed)
+    assert 0.6 * len(closed) < in_time < len(closed)  # most in time, some overdue
+    assert all(c.first_contact_at is not None for c in closed)
+    # Each team's own lead claimed its cases.
+    assert {(c.team, c.claimed_by) for c in closed} == {(t, n) for t, (n, _) in LEADS.items()}
+    history = Counter(action for (action,) in _rows(engine, select(FollowUpEntry.action)))
+    assert history["opened"] == len(cases)
+    assert history["claimed"] >= len(closed)
+    assert history["closed"] == len(closed)
+    assert history["contacted"] >= len(closed)  # a note that records the call
+    assert 0 < history["note"] < len(cases)  # sometimes a note before the call
+    # CSAT_TEAM_LEADS: one email per new case to the team's lead, queued in the outbox.
+    emails = _rows(engine, select(LeadEmail.recipient, FollowUp.team).join(FollowUp))
+    assert len(emails) == len(cases)
+    assert all(leads_setting()[team] == [address] for address, team in emails)
+    assert f"follow-ups   {len(cases):,} cases, {len(closed):,} closed by the leads" in month.output
+    assert f"{len(emails):,} lead emails queued" in month.output
+
+
 def test_refuses_a_database_that_is_in_use(month: Month) -> None:
     url = month.engine.url.render_as_string()
     result = CliRunner().invoke(cli, ["demo", "--db", url, "--months", "1"])
@@ -168,18 +214,32 @@ def _year(engine: Engine) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in _rows(engine, query)]
 
 
+def _cases(engine: Engine) -> list[tuple[Any, ...]]:
+    """Every case's history: who did what on which ticket, when."""
+    query = select(
+        FollowUp.ticket_id, FollowUp.opened_at, FollowUpEntry.at, FollowUpEntry.actor,
+        FollowUpEntry.action, FollowUpEntry.note, FollowUpEntry.outcome,
+    ).join(FollowUpEntry)  # fmt: skip
+    query = query.order_by(FollowUp.ticket_id, FollowUpEntry.at, FollowUpEntry.id)
+    return [tuple(row) for row in _rows(engine, query)]
+
+
 def test_the_same_seed_gives_the_same_year(month: Month, tmp_path: Path) -> None:
-    years = []
+    years, cases = [], []
     for run, seed in enumerate((SEED, SEED, SEED + 1)):
         url = f"sqlite:///{tmp_path / f'{run}.db'}"
         run_demo(url, seed=seed, months=1, fast=True)
         engine = create_engine(url)
         years.append(_year(engine))
+        cases.append(_cases(engine))
         engine.dispose()
     assert years[0] == years[1]
     assert years[0] != years[2]
-    # The fast mode stores exactly what the pages stored.
+    assert cases[0] == cases[1]
+    assert cases[0] != cases[2]
+    # The fast mode stores exactly what the pages stored, and the leads did the same.
     assert years[0] == _year(month.engine)
+    assert cases[0] == _cases(month.engine)
 
 
 @dataclass(frozen=True)

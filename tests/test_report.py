@@ -46,7 +46,7 @@ def test_english_report_shows_the_figures(engine: Engine, tmp_path: Path) -> Non
     ) in text
     assert "Understood % 75.0%" in text  # value next to its measure in the summary table
     assert "1 Summary" in text
-    assert "8 Method" in text
+    assert "9 Method" in text
     assert "Wilson" in text
     assert "Training $1_a^2" in text  # literal, not mathematics
     assert "n < 10" in text  # the small team is flagged

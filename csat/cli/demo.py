@@ -24,8 +24,9 @@ def demo(db_url: str, seed: int, months: int, outbox: Path | None) -> None:
     """Build a year of a fictional IT helpdesk through csat's real paths.
 
     Three teams, twenty agents, invitations through the rules, emails through
-    the outbox, answers through the survey pages, and a two-part
-    communication training of the 1st Level that the report should find.
+    the outbox, answers through the survey pages, follow-up cases worked by
+    the team leads, and a two-part communication training of the 1st Level
+    that the report should find.
     The same seed gives the same data.
     """
     from ..demo import DemoError, run_demo
@@ -53,6 +54,15 @@ def demo(db_url: str, seed: int, months: int, outbox: Path | None) -> None:
         f"  responses    {result.responses:,} via the survey pages ({rate} of delivered), "
         f"{result.comments:,} with a comment; {result.unsubscribed:,} unsubscribed",
     ]
+    cases = result.cases
+    closed = cases["opened"] - cases["open"]
+    in_time = f"{100 * cases['in_time'] / closed:.0f} %" if closed else "–"
+    lines.append(
+        f"  follow-ups   {cases['opened']:,} cases, {closed:,} closed by the leads ({in_time} in "
+        f"time): resolved {cases['resolved']:,}, not resolved {cases['not_resolved']:,}, "
+        f"not reachable {cases['not_reachable']:,}, declined {cases['declined']:,}; "
+        f"{cases['open']:,} open; {result.lead_emails:,} lead emails queued"
+    )
     for name, day, team in result.events:
         lines.append(f"  event        {name}, {day:%Y-%m-%d} ({team})")
     lines.append(

@@ -98,6 +98,35 @@ def summary_data(summary: metrics.Summary) -> dict[str, Any]:
     }
 
 
+def _follow_up_group(group: metrics.FollowUpSummary) -> dict[str, Any]:
+    median = group.median_first_contact
+    return {
+        "key": group.key,
+        "opened": group.opened,
+        "small": group.small,
+        "in_time": _share_data(group.in_time),
+        "pending": group.pending,
+        "contacted": group.contacted,
+        "never_contacted": group.never_contacted,
+        "median_first_contact_seconds": None if median is None else median.total_seconds(),
+        "outcomes": asdict(group.outcomes),
+        "open_at_end": group.open_at_end,
+        "overdue_at_end": group.overdue_at_end,
+    }
+
+
+def follow_ups_data(data: metrics.FollowUpMonth) -> dict[str, Any]:
+    """The month's follow-up cases as JSON-ready data."""
+    due = None if data.due is None else [d.total_seconds() / 3600 for d in data.due]
+    return {
+        "as_of": data.as_of.isoformat(),
+        "needed": data.needed,
+        "due_hours": due,
+        "overall": _follow_up_group(data.overall),
+        "teams": [_follow_up_group(t) for t in data.teams],
+    }
+
+
 @click.command()
 @db_option
 @month_option
@@ -141,16 +170,24 @@ def report(db_url: str, month: date, lang: str | None, team: str | None, out: Pa
 @team_option
 @click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table")
 def metrics_command(db_url: str, month: date, by: str | None, team: str | None, fmt: str) -> None:
-    """Print one month's figures, overall or per team, agent, channel or category."""
+    """Print one month's figures, overall or per team, agent, channel or category.
+
+    The JSON also holds the month's follow-up cases (overall and per team), judged now.
+    """
     min_n = settings_for(db_url, secret=False).min_group_n
     with migrated_engine(db_url) as engine:
         if by is None:
             groups = [metrics.month_summary(engine, month, team=team, min_n=min_n)]
         else:
             groups = metrics.breakdown(engine, month, by, team=team, min_n=min_n)
-    if fmt == "json":
-        data = {"month": f"{month:%Y-%m}", "by": by, "team": team, "min_n": min_n}
-        click.echo(json.dumps({**data, "groups": [summary_data(g) for g in groups]}, indent=2))
+        cases = None
+        if fmt == "json":
+            cases = metrics.follow_up_month(engine, month, as_of=utcnow(), team=team, min_n=min_n)
+    if cases is not None:
+        data: dict[str, Any] = {"month": f"{month:%Y-%m}", "by": by, "team": team, "min_n": min_n}
+        data["groups"] = [summary_data(g) for g in groups]
+        data["follow_ups"] = follow_ups_data(cases)
+        click.echo(json.dumps(data, indent=2))
         return
     header = f"{by or 'month':<20} {'n':>6}  {'understood':<22} {'helped':<22} {'csat':<22} ces"
     click.echo(header)

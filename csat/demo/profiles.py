@@ -19,6 +19,15 @@ TEAMS = (FIRST_LEVEL, SECOND_LEVEL, FIELD_SERVICE)
 CHANNELS = ("phone", "ticket", "chat")
 CATEGORIES = ("password", "network", "printer", "hardware", "software", "access")
 
+#: Each team's lead (name, address), who works its follow-up cases, and the head
+#: of support (``"*"`` of ``CSAT_TEAM_LEADS``: any other team).
+LEADS = {
+    FIRST_LEVEL: ("Lena Vogt", "lena.vogt@helpdesk.example.com"),
+    SECOND_LEVEL: ("Marco Brandt", "marco.brandt@helpdesk.example.com"),
+    FIELD_SERVICE: ("Sven Albers", "sven.albers@helpdesk.example.com"),
+}
+HEAD_OF_SUPPORT = ("Dana Roth", "dana.roth@helpdesk.example.com")
+
 #: The communication training of the 1st Level team, in two parts.
 TRAINING_TEAM = FIRST_LEVEL
 TRAINING = (

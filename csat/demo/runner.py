@@ -6,8 +6,9 @@ sampling, cooldown, opt-out and exclusion rules apply); a sender drains the
 outbox every two hours into a :class:`~csat.delivery.DirectorySender`;
 customers open the one-click link from their email on the survey page and
 submit the form over HTTP (Flask's test client against the real blueprint,
-CSRF token and all) or unsubscribe there. Nothing is written to the database
-except through csat's API.
+CSRF token and all) or unsubscribe there. Answers that need a call back open
+follow-up cases, and the team leads work them (:mod:`csat.demo.leads`).
+Nothing is written to the database except through csat's API.
 
 ``fast=True`` skips sending and HTTP and records the same answers through
 :meth:`~csat.SurveyService.record`: the same data, minus emails and page
@@ -36,6 +37,7 @@ from ..links import one_click_url, unsubscribe_url
 from ..metrics import add_months
 from ..service import SurveyService
 from ..storage.migrate import upgrade
+from . import leads
 from .answers import answers
 from .population import ZONE, Ticket, activity_weights, customers, day_tickets
 from .profiles import DEFAULT_SEED, END, TAIL_DAYS, TRAINING, TRAINING_TEAM, training_boost
@@ -74,6 +76,11 @@ class DemoResult:
     comments: int = 0
     unsubscribed: int = 0
     events: list[tuple[str, date, str]] = field(default_factory=list)
+    #: Follow-up cases: ``opened``, ``in_time`` (closed by the due time), ``open``
+    #: at the end, and one count per outcome.
+    cases: Counter[str] = field(default_factory=Counter)
+    #: Emails to the team leads about new cases, queued in the outbox.
+    lead_emails: int = 0
 
     @property
     def last_month(self) -> date:
@@ -86,7 +93,7 @@ class DemoResult:
 @dataclass(order=True)
 class _Action:
     when: datetime
-    order: int  # at the same time: invite (0), send (1), customer (2)
+    order: int  # at the same time: invite (0), send (1), customer (2), lead (3)
     seq: int
     kind: str = field(compare=False)
     data: Any = field(compare=False, default=None)
@@ -130,6 +137,7 @@ def _demo_app(service_url: str, clock: FixedClock) -> Any:
         CSAT_EXCLUDE_ADDRESSES="*@helpdesk.example.com",
         CSAT_MAIL_FROM="IT-Support <it-support@example.com>",
         CSAT_DEFAULT_LOCALE="de",
+        CSAT_TEAM_LEADS=leads.leads_setting(),
     )
     CSAT(app, clock=clock)
     return app
@@ -151,6 +159,9 @@ class _Simulation:
         self.sender = DirectorySender(outbox)
         self.client = app.test_client()
         self.rng = random.Random(seed)  # noqa: S311 - a reproducible simulation, not secrets
+        # The leads' own stream: adding them changed none of the year's answers.
+        self.leads_rng = random.Random(f"csat-demo-leads-{seed}")  # noqa: S311
+        self.seen: set[int] = set()  # cases a lead has planned work for
         self.queue: list[_Action] = []
         self.seq = 0
 
@@ -276,6 +287,8 @@ def _run(
             if not sim.fast:
                 for hour in SEND_HOURS:
                     sim.push(datetime.combine(today, time(hour), ZONE), 1, "send")
+            for hour in leads.check_hours(today):
+                sim.push(datetime.combine(today, time(hour), ZONE), 3, "leads")
             if progress is not None:
                 progress(1)
         elif action.kind == "invite":
@@ -294,10 +307,41 @@ def _run(
             sim.answer(invitation, form)
             result.responses += 1
             result.comments += "comment" in form
-        else:
+        elif action.kind == "unsubscribe":
             sim.unsubscribe(action.data)
             result.unsubscribed += 1
+        elif action.kind == "leads":
+            _look_at_cases(sim, action.when)
+        else:
+            leads.act(service, action.data)
+    _count_cases(sim, result)
     return result
+
+
+def _look_at_cases(sim: _Simulation, now: datetime) -> None:
+    """The leads open the list of open cases and plan the work for the new ones."""
+    for case in sim.service.follow_ups(state="open"):
+        if case.id not in sim.seen:
+            sim.seen.add(case.id)
+            for when, step in leads.plan(sim.leads_rng, case, now):
+                sim.push(when, 3, "case", step)
+
+
+def _count_cases(sim: _Simulation, result: DemoResult) -> None:
+    from sqlalchemy import func, select
+
+    from ..storage.models import LeadEmail
+
+    for case in sim.service.follow_ups():
+        result.cases["opened"] += 1
+        if case.outcome is None:
+            result.cases["open"] += 1
+            continue
+        result.cases[case.outcome.value] += 1
+        assert case.closed_at is not None
+        result.cases["in_time"] += case.closed_at <= case.due_at
+    with sim.service.engine.connect() as conn:
+        result.lead_emails = conn.execute(select(func.count()).select_from(LeadEmail)).scalar_one()
 
 
 def _schedule_invites(sim: _Simulation, tickets: list[Ticket]) -> None:

@@ -80,15 +80,27 @@ def reasons(
         why.append(Why.NOT_UNDERSTOOD)
     if dims.helped is not None and dims.helped <= THRESHOLD:
         why.append(Why.NOT_HELPED)
-    for question in survey.questions:
-        if question.type != "choice" or question.dimension != "helped":
-            continue
-        value = answers.get(question.key)
-        scores = {choice.value: choice.score for choice in question.choices}
-        if value in scores and scores[str(value)] <= THRESHOLD:
+    for key, low in unsolved_choices(survey).items():
+        if answers.get(key) in low:
             why.append(Why.NOT_SOLVED)
             break
     return tuple(why)
+
+
+def unsolved_choices(survey: Survey) -> dict[str, frozenset[str]]:
+    """The choice questions of the helped dimension and their choices that need a call
+    back (scored at or below :data:`THRESHOLD`): ``{"solved": {"no"}}`` for the stock survey.
+
+    :func:`reasons` and the report's count of answers that need a call back both use it.
+    """
+    found = {}
+    for question in survey.questions:
+        if question.type != "choice" or question.dimension != "helped":
+            continue
+        low = frozenset(c.value for c in question.choices if c.score <= THRESHOLD)
+        if low:
+            found[question.key] = low
+    return found
 
 
 def join(why: tuple[Why, ...]) -> str:

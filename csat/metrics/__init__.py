@@ -10,6 +10,7 @@ Works without Flask and without matplotlib::
 
 from __future__ import annotations
 
+from .follow_ups import callbacks_needed, follow_up_month
 from .queries import (
     DEFAULT_EVENT_WEEKS,
     DEFAULT_MIN_N,
@@ -34,9 +35,12 @@ from .types import (
     Comment,
     Control,
     EventEffect,
+    FollowUpMonth,
+    FollowUpSummary,
     Mean,
     MonthPoint,
     MonthReport,
+    Outcomes,
     Quadrants,
     Share,
     Summary,
@@ -51,16 +55,21 @@ __all__ = [
     "Comment",
     "Control",
     "EventEffect",
+    "FollowUpMonth",
+    "FollowUpSummary",
     "Mean",
     "MonthPoint",
     "MonthReport",
+    "Outcomes",
     "Quadrants",
     "Share",
     "Summary",
     "add_months",
     "breakdown",
+    "callbacks_needed",
     "comments",
     "event_effects",
+    "follow_up_month",
     "has_responses",
     "month_bounds",
     "month_report",

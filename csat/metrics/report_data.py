@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
+from ..clock import ensure_aware, utcnow
+from .follow_ups import follow_up_month
 from .queries import (
     DEFAULT_EVENT_WEEKS,
     DEFAULT_MIN_N,
@@ -28,11 +30,14 @@ def month_report(
     event_weeks: int = DEFAULT_EVENT_WEEKS,
     months: int = 12,
     comment_limit: int = 8,
+    now: datetime | None = None,
 ) -> MonthReport:
-    """The month's figures, the previous month's, trends, breakdowns, events, comments."""
+    """The month's figures, the previous month's, trends, breakdowns, events, comments
+    and follow-up cases (judged as of ``now``, default: the current time)."""
     if months < 2:
         raise ValueError("the report needs at least 2 months of trend")
     month = month_start(month)
+    as_of = utcnow() if now is None else ensure_aware(now, "now")
     # The report shows response rates for this month and the previous one only.
     points = trend(bind, month, months=months, team=team, min_n=min_n, rate_months=2)
     return MonthReport(
@@ -57,4 +62,5 @@ def month_report(
         ),
         comments=comments(bind, month, team=team, limit=comment_limit),
         empty_database=not has_responses(bind),
+        follow_ups=follow_up_month(bind, month, as_of=as_of, team=team, min_n=min_n),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from .stats import Interval, newcombe, wilson
 
@@ -153,6 +153,73 @@ class Comment:
 
 
 @dataclass(frozen=True)
+class Outcomes:
+    """How the closed cases ended (see :class:`csat.follow_ups.rules.Outcome`)."""
+
+    resolved: int = 0
+    not_resolved: int = 0
+    not_reachable: int = 0
+    declined: int = 0
+
+    @property
+    def closed(self) -> int:
+        """Cases closed, whatever the outcome."""
+        return self.resolved + self.not_resolved + self.not_reachable + self.declined
+
+
+@dataclass(frozen=True)
+class FollowUpSummary:
+    """The follow-up cases of one group (all teams, or one) opened in a month.
+
+    Judged as of a point in time (``as_of`` of :class:`FollowUpMonth`): a case
+    is *in time* when it was closed by its due time; *late* when it was closed
+    after it, or is still not closed once the due time has passed; *pending*
+    while it is not closed and not yet due: counted neither way.
+    """
+
+    key: str | None
+    #: Cases opened in the month.
+    opened: int
+    #: Closed by the due time, out of the cases decided (in time or late).
+    in_time: Share
+    #: Not closed and not yet due: in neither part of :attr:`in_time`.
+    pending: int
+    #: Cases with a first contact (an attempt to reach the customer) recorded.
+    contacted: int
+    #: The median of first contact minus opening, over :attr:`contacted`.
+    median_first_contact: timedelta | None
+    outcomes: Outcomes
+    #: Cases (opened in this month or before) not closed at the month's end ...
+    open_at_end: int
+    #: ... and of those, the ones whose due time had passed.
+    overdue_at_end: int
+    #: True when ``opened`` is below the minimum n: shown, never ranked.
+    small: bool = False
+
+    @property
+    def never_contacted(self) -> int:
+        """Cases opened in the month with no attempt to reach the customer yet."""
+        return self.opened - self.contacted
+
+
+@dataclass(frozen=True)
+class FollowUpMonth:
+    """A month of follow-up cases, overall and per team (:func:`csat.metrics.follow_up_month`)."""
+
+    month: date
+    #: The time the cases are judged at (see :class:`FollowUpSummary`).
+    as_of: datetime
+    overall: FollowUpSummary
+    #: Per team: those with enough cases by closed-in-time share, then the small ones.
+    teams: list[FollowUpSummary]
+    #: The shortest and the longest due time of the month's cases (``None``: no cases).
+    due: tuple[timedelta, timedelta] | None
+    #: Responses first given in the month whose answers need a call back now
+    #: (:func:`csat.follow_ups.rules.reasons`), whether or not cases are kept.
+    needed: int
+
+
+@dataclass(frozen=True)
 class MonthReport:
     """Everything the monthly report shows, as plain data."""
 
@@ -170,3 +237,5 @@ class MonthReport:
     comments: list[Comment] = field(default_factory=list)
     #: True when the database holds no response at all (a new installation).
     empty_database: bool = False
+    #: The month's follow-up cases (:func:`csat.metrics.follow_up_month`).
+    follow_ups: FollowUpMonth | None = None

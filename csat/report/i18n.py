@@ -26,8 +26,9 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "s4": ("4  Teams and agents", "4  Teams und Mitarbeitende"),
     "s5": ("5  Channels and categories", "5  Kanäle und Kategorien"),
     "s6": ("6  Events: before and after", "6  Ereignisse: vorher und nachher"),
-    "s7": ("7  Follow-ups and voices", "7  Rückrufe und Stimmen"),
-    "s8": ("8  Method", "8  Methode"),
+    "s7": ("7  Follow-ups", "7  Rückrufe"),
+    "s8": ("8  Customer voices", "8  Kundenstimmen"),
+    "s9": ("9  Method", "9  Methode"),
     "understood": ("Understood", "Verstanden"),
     "helped": ("Helped", "Geholfen"),
     "csat": ("CSAT", "CSAT"),
@@ -132,11 +133,101 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "verdict_none": ("no clear change", "keine klare Veränderung"),
     "verdict_na": ("not enough data", "zu wenig Daten"),
     "everyone": ("everyone", "alle"),
-    "not_understood": (
-        "{n} responses this month did not feel understood (score 1–3): a callback is worth it.",
-        "{n} Antworten in diesem Monat fühlten sich nicht verstanden "
-        "(Wert 1–3): ein Rückruf lohnt sich.",
+    "needed": (
+        "{n} responses this month needed a call back (understood or helped at {t} or below "
+        "of 5, or the problem not solved); section 7 shows how the cases went.",
+        "{n} Antworten dieses Monats brauchten einen Rückruf (Verstanden oder Geholfen mit {t} "
+        "oder weniger von 5 oder das Problem nicht gelöst); wie die Fälle ausgingen, zeigt "
+        "Abschnitt 7.",
     ),
+    # -- 7 Follow-ups (csat.report.follow_ups) --
+    "fu_rule": (
+        "csat opens a case for every answer that needs a call back: understood or helped at "
+        "{t} or below (of 5), or the problem not solved. A team lead claims the case, tries to "
+        "reach the customer and closes it with an outcome; it is due {due}.",
+        "csat eröffnet für jede Antwort, die einen Rückruf braucht, einen Fall: Verstanden oder "
+        "Geholfen mit {t} oder weniger (von 5) oder das Problem nicht gelöst. Eine Teamleitung "
+        "übernimmt den Fall, versucht den Kunden zu erreichen und schließt ihn mit einem "
+        "Ergebnis ab; fällig ist er {due}.",
+    ),
+    "fu_due_hours": ("{h} hours after opening", "{h} Stunden nach der Eröffnung"),
+    "fu_due_hour": ("1 hour after opening", "eine Stunde nach der Eröffnung"),
+    "fu_due_range": (
+        "{low} to {high} hours after opening (the setting changed during the month)",
+        "{low} bis {high} Stunden nach der Eröffnung (die Einstellung wurde im Monat geändert)",
+    ),
+    "fu_due_setting": (
+        "CSAT_FOLLOW_UP_HOURS after opening",
+        "CSAT_FOLLOW_UP_HOURS nach der Eröffnung",
+    ),
+    "fu_none": (
+        "No follow-up cases were opened in {month}.",
+        "Im {month} wurden keine Rückruffälle eröffnet.",
+    ),
+    "fu_none_needed": (
+        "No follow-up cases were opened in {month}, although responses needed a call back "
+        "(n = {n}): cases are turned off (CSAT_FOLLOW_UPS) or kept in another system.",
+        "Im {month} wurden keine Rückruffälle eröffnet, obwohl Antworten einen Rückruf "
+        "brauchten (n = {n}): Die Fälle sind abgeschaltet (CSAT_FOLLOW_UPS) oder werden in "
+        "einem anderen System geführt.",
+    ),
+    "fu_late": (
+        "In other words: {share} of the customers whose case was due waited longer than the "
+        "due time for their call back.",
+        "Anders gesagt: {share} der Kunden, deren Fall fällig war, warteten länger als "
+        "vorgesehen auf ihren Rückruf.",
+    ),
+    "fu_resolved": (
+        "{share} of the closed cases ended with the concern resolved, {lost} without a "
+        "conversation (not reachable or declined).",
+        "{share} der abgeschlossenen Fälle endeten mit gelöstem Anliegen, {lost} ohne Gespräch "
+        "(nicht erreicht oder abgelehnt).",
+    ),
+    "fu_pending": (
+        "Cases not yet due on {date} count neither as in time nor as late (n = {n}).",
+        "Fälle, die am {date} noch nicht fällig waren, zählen weder als rechtzeitig noch als "
+        "verspätet (n = {n}).",
+    ),
+    "fu_how": (
+        "How it is counted: a case belongs to the month it was opened in. In time: closed at "
+        "or before its due time, among the cases closed by {date} or past their due time then. "
+        "First contact: the first recorded attempt to reach the customer (a note marked as "
+        "contact, or the closing), as the median time after opening. Open and overdue: the "
+        "cases not closed at the end of the month, whatever month they were opened in, and "
+        "those of them past their due time. Teams with fewer than {n} cases are shown, not "
+        "ranked.",
+        "So wird gezählt: Ein Fall gehört zum Monat seiner Eröffnung. Rechtzeitig: bis zur "
+        "Fälligkeit abgeschlossen, unter den Fällen, die bis zum {date} abgeschlossen oder "
+        "dann schon fällig waren. Erstkontakt: der erste erfasste Versuch, den Kunden zu "
+        "erreichen (eine als Kontakt markierte Notiz oder der Abschluss), als Median der Zeit "
+        "nach der Eröffnung. Offen und überfällig: die Fälle, die am Monatsende nicht "
+        "abgeschlossen waren, gleich aus welchem Monat, und davon die, deren Frist abgelaufen "
+        "war. Teams mit weniger als {n} Fällen werden gezeigt, aber nicht gereiht.",
+    ),
+    "fu_row_opened": ("Cases opened", "Eröffnete Fälle"),
+    "fu_row_in_time": ("Closed within the due time", "Fristgerecht abgeschlossen"),
+    "fu_row_median": ("Median time to first contact", "Zeit bis zum Erstkontakt (Median)"),
+    "fu_row_never": ("Not contacted yet", "Noch nicht kontaktiert"),
+    "fu_row_resolved": ("Reached, resolved", "Erreicht, gelöst"),
+    "fu_row_not_resolved": ("Reached, not resolved", "Erreicht, nicht gelöst"),
+    "fu_row_not_reachable": ("Not reachable", "Nicht erreicht"),
+    "fu_row_declined": ("Declined to talk", "Gespräch abgelehnt"),
+    "fu_row_open": ("Open at the end of the month", "Offen am Monatsende"),
+    "fu_row_overdue": ("… of them overdue", "… davon überfällig"),
+    "fu_col_opened": ("Opened", "Eröffnet"),
+    "fu_col_in_time": ("In time", "Rechtzeitig"),
+    "fu_col_contact": ("1st contact", "Erstkontakt"),
+    "fu_col_open": ("Open", "Offen"),
+    "fu_col_overdue": ("Overdue", "Überfällig"),
+    "fu_col_resolved": ("Resolved", "Gelöst"),
+    "fu_col_not_resolved": ("Not resolved", "Nicht gelöst"),
+    "fu_col_not_reachable": ("Not reachable", "Nicht erreicht"),
+    "fu_col_declined": ("Declined", "Abgelehnt"),
+    "fu_col_still_open": ("Still open", "Noch offen"),
+    "fu_minutes": ("{m} min", "{m} Min."),
+    "fu_hours": ("{h} h", "{h} Std."),
+    "fu_hours_minutes": ("{h} h {m} min", "{h} Std. {m} Min."),
+    "fu_days": ("{d} days", "{d} Tage"),
     "comments": (
         "Selected comments, least understood first (verbatim; email addresses masked):",
         "Ausgewählte Kommentare, am wenigsten verstanden zuerst (wörtlich; "

@@ -1,12 +1,17 @@
-"""The report's eight sections (DESIGN.md, "The monthly report"), drawn on a Document."""
+"""The report's sections (DESIGN.md, "The monthly report"), drawn on a Document.
+
+Section 7, the follow-up cases, lives in :mod:`csat.report.follow_ups`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..follow_ups.rules import THRESHOLD
 from ..metrics import QUADRANT_NAMES, MonthReport, Share, Summary, add_months
 from ..metrics.stats import Interval
 from .charts import quadrant_trend, team_scatter, trend_chart
+from .follow_ups import follow_ups_section
 from .i18n import Words
 from .layout import MUTED, Column, Document
 from .text import mask_emails
@@ -273,9 +278,11 @@ def events_section(doc: Document, report: MonthReport, words: Words) -> None:
 
 
 def voices_section(doc: Document, report: MonthReport, words: Words) -> None:
-    """7: how many did not feel understood, and selected verbatim comments."""
-    doc.heading(words("s7"))
-    doc.paragraph(words("not_understood", n=words.integer(report.current.not_understood)))
+    """8: how many needed a call back (the one rule), and selected verbatim comments."""
+    doc.heading(words("s8"))
+    if report.follow_ups is not None:
+        needed = words.integer(report.follow_ups.needed)
+        doc.paragraph(words("needed", n=needed, t=THRESHOLD))
     if not report.comments:
         doc.paragraph(words("no_comments"), color=MUTED)
         return
@@ -301,8 +308,8 @@ def voices_section(doc: Document, report: MonthReport, words: Words) -> None:
 
 
 def method_section(doc: Document, report: MonthReport, words: Words) -> None:
-    """8: scales, definitions, interval methods and the minimum n."""
-    doc.heading(words("s8"))
+    """9: scales, definitions, interval methods and the minimum n."""
+    doc.heading(words("s9"))
     for paragraph in words("method", n=report.min_n).split("\n"):
         doc.paragraph(paragraph, size=9)
 
@@ -313,6 +320,7 @@ SECTIONS = (
     trend_section,
     groups_section,
     events_section,
+    follow_ups_section,
     voices_section,
     method_section,
 )

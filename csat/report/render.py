@@ -43,13 +43,13 @@ def render_report(
     :param lang: ``"en"`` or ``"de"``; words, numbers and dates follow it.
     :param team: report on one team only.
     :param min_n: groups with fewer responses are shown but not ranked.
-    :param now: the creation date written into the PDF (default: the
-        ``SOURCE_DATE_EPOCH`` environment variable if set, for reproducible
-        output, else now).
+    :param now: the creation date written into the PDF, and the time the
+        follow-up cases are judged at (default: the ``SOURCE_DATE_EPOCH``
+        environment variable if set, for reproducible output, else now).
     """
     words = Words(lang)
-    data = month_report(bind, month, team=team, min_n=min_n, event_weeks=event_weeks)
     created = ensure_aware(now, "now") if now is not None else creation_time()
+    data = month_report(bind, month, team=team, min_n=min_n, event_weeks=event_weeks, now=created)
     return write_pdf(data, words, Path(path), created, author)
 
 
