@@ -61,7 +61,7 @@ def demo(db_url: str, seed: int, months: int, outbox: Path | None) -> None:
         f"  follow-ups   {cases['opened']:,} cases, {closed:,} closed by the leads ({in_time} in "
         f"time): resolved {cases['resolved']:,}, not resolved {cases['not_resolved']:,}, "
         f"not reachable {cases['not_reachable']:,}, declined {cases['declined']:,}; "
-        f"{cases['open']:,} open; {result.lead_emails:,} lead emails queued"
+        f"{cases['open']:,} open; {result.lead_emails:,} lead emails sent"
     )
     for name, day, team in result.events:
         lines.append(f"  event        {name}, {day:%Y-%m-%d} ({team})")

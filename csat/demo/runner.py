@@ -79,7 +79,7 @@ class DemoResult:
     #: Follow-up cases: ``opened``, ``in_time`` (closed by the due time), ``open``
     #: at the end, and one count per outcome.
     cases: Counter[str] = field(default_factory=Counter)
-    #: Emails to the team leads about new cases, queued in the outbox.
+    #: Emails to the team leads about new cases, sent through the outbox.
     lead_emails: int = 0
 
     @property
@@ -341,7 +341,7 @@ def _count_cases(sim: _Simulation, result: DemoResult) -> None:
         assert case.closed_at is not None
         result.cases["in_time"] += case.closed_at <= case.due_at
     with sim.service.engine.connect() as conn:
-        result.lead_emails = conn.execute(select(func.count()).select_from(LeadEmail)).scalar_one()
+        result.lead_emails = conn.execute(select(func.count(LeadEmail.sent_at))).scalar_one()
 
 
 def _schedule_invites(sim: _Simulation, tickets: list[Ticket]) -> None:
