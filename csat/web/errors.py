@@ -8,8 +8,10 @@ from ..errors import (
     CSATError,
     DatabaseError,
     ExpiredTokenError,
+    HookPayloadError,
     InvalidInputError,
     ResponseFinalError,
+    SignatureError,
     UnknownTokenError,
 )
 
@@ -22,6 +24,8 @@ HTTP_STATUS: dict[type[CSATError], int] = {
     ResponseFinalError: 409,
     AnswerValidationError: 400,
     InvalidInputError: 422,
+    SignatureError: 401,
+    HookPayloadError: 422,
     DatabaseError: 503,
 }
 

@@ -92,7 +92,7 @@ class CSAT:
             )
         from flask_babel import Babel
 
-        from . import views, webhook
+        from . import hooks, views, webhook
         from .forms import check_field_names
 
         csrf_field = str(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
@@ -115,13 +115,15 @@ class CSAT:
             content_security_policy=str(app.config["CSAT_CONTENT_SECURITY_POLICY"]),
             webhook_secret=str(secret).encode() if secret else None,
             webhook_max_age=float(app.config["CSAT_WEBHOOK_MAX_AGE_SECONDS"]),
+            hooks=hooks.setup(service),
         )
         if "babel" not in app.extensions:
             Babel(app)
         csrf = app.extensions.get("csrf")
-        if csrf is not None:  # a host-wide CSRFProtect: these two check themselves
+        if csrf is not None:  # a host-wide CSRFProtect: these check themselves
             csrf.exempt(views.unsubscribe)
             csrf.exempt(webhook.resolved)
+            csrf.exempt(hooks.receive)
         if self.register_blueprint:
             app.register_blueprint(views.blueprint, url_prefix=app.extensions["csat"].url_prefix)
 
