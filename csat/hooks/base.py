@@ -443,9 +443,10 @@ class Adapter(ABC):
         return cls(settings.hook_options.get(cls.name, {}))
 
     @abstractmethod
-    def check_headers(self, headers: Headers, now: datetime) -> None:
+    def check_headers(self, headers: Headers, secret: bytes, now: datetime) -> None:
         """Check what can be checked before the body is read: the signature headers
-        are there and well formed, a timestamp is within the window.
+        are there and well formed, a timestamp is within the window (a shared-secret
+        token is checked whole).
 
         :raises SignatureError: they are not.
         """

@@ -103,19 +103,19 @@ class Generic(Adapter):
         """The adapter with its options and ``CSAT_HOOK_MAPPING`` from ``settings``."""
         return cls(settings.hook_options.get(cls.name, {}), settings.hook_mapping)
 
-    def check_headers(self, headers: Headers, now: datetime) -> None:
+    def check_headers(self, headers: Headers, secret: bytes, now: datetime) -> None:
         if self.scheme == "token":
-            return  # the whole check is cheap: done by verify, still before the body
+            check_token(self.name, headers, secret)
+            return
         sent = unix_time(self.name, headers.get(TIMESTAMP_HEADER))
         if not _SIGNATURE.fullmatch(headers.get(SIGNATURE_HEADER)):
             raise SignatureError(self.name, "missing or malformed signature headers")
         self.window(sent, now)
 
     def verify(self, headers: Headers, body: bytes, secret: bytes, now: datetime) -> None:
+        self.check_headers(headers, secret, now)
         if self.scheme == "token":
-            check_token(self.name, headers, secret)
-            return
-        self.check_headers(headers, now)
+            return  # the token signs nothing: no more to check
         expected = sign(secret, headers.get(TIMESTAMP_HEADER), body)
         if not same(expected, headers.get(SIGNATURE_HEADER)):
             raise SignatureError(self.name, "bad signature")

@@ -68,14 +68,14 @@ class Glpi(Adapter):
     name = "glpi"
     default_max_age: ClassVar[timedelta | None] = timedelta(hours=1)
 
-    def check_headers(self, headers: Headers, now: datetime) -> None:
+    def check_headers(self, headers: Headers, secret: bytes, now: datetime) -> None:
         sent = unix_time(self.name, headers.get(TIMESTAMP_HEADER))
         if not _SIGNATURE.fullmatch(headers.get(SIGNATURE_HEADER)):
             raise SignatureError(self.name, f"missing or malformed {SIGNATURE_HEADER} header")
         self.window(sent, now)
 
     def verify(self, headers: Headers, body: bytes, secret: bytes, now: datetime) -> None:
-        self.check_headers(headers, now)
+        self.check_headers(headers, secret, now)
         expected = sign(secret, headers.get(TIMESTAMP_HEADER), body)
         if not same(expected, headers.get(SIGNATURE_HEADER)):
             raise SignatureError(self.name, "bad signature")

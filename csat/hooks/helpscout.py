@@ -67,7 +67,7 @@ class ConversationAdapter(Adapter):
         super().__init__(options)
         self.mailboxes = option_names(self.name, options or {}, "mailboxes")
 
-    def check_headers(self, headers: Headers, now: datetime) -> None:
+    def check_headers(self, headers: Headers, secret: bytes, now: datetime) -> None:
         try:
             digest = base64.b64decode(headers.get(self.signature_header), validate=True)
         except (binascii.Error, ValueError):
@@ -76,7 +76,7 @@ class ConversationAdapter(Adapter):
             raise SignatureError(self.name, f"missing or malformed {self.signature_header} header")
 
     def verify(self, headers: Headers, body: bytes, secret: bytes, now: datetime) -> None:
-        self.check_headers(headers, now)
+        self.check_headers(headers, secret, now)
         if not same(sign(secret, body), headers.get(self.signature_header)):
             raise SignatureError(self.name, "bad signature")
 

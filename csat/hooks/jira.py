@@ -19,9 +19,9 @@ data::
                "reporter": {"email": "{{issue.reporter.emailAddress}}"}},
      "csat_event": "resolved"}
 
-``csat_event`` (``resolved`` or ``reopened``, written by the rule) decides;
-without it, a status in the ``done`` category is resolved and any other
-reopened. ``issueType`` becomes the category (optional).
+``csat_event`` (``resolved`` or ``reopened``, written by each of the two
+rules) decides; without it, a status in the ``done`` category is resolved and
+any other is ignored. ``issueType`` becomes the category (optional).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from .base import (
     Fields,
     Headers,
     HookDecision,
+    Ignored,
     Reopened,
     Resolved,
     check_token,
@@ -48,11 +49,11 @@ class Jira(Adapter):
 
     name = "jira"
 
-    def check_headers(self, headers: Headers, now: datetime) -> None:
-        return  # verify checks the token: it needs no body, so it runs before the body too
+    def check_headers(self, headers: Headers, secret: bytes, now: datetime) -> None:
+        check_token(self.name, headers, secret)
 
     def verify(self, headers: Headers, body: bytes, secret: bytes, now: datetime) -> None:
-        check_token(self.name, headers, secret)
+        self.check_headers(headers, secret, now)  # the token signs nothing: no more to check
 
     def parse(self, payload: Mapping[str, Any], headers: Headers, now: datetime) -> HookDecision:
         fields = Fields(self.name, payload, now)
@@ -63,9 +64,10 @@ class Jira(Adapter):
         category = fields.text("issue.statusCategory", required=event is None)
         fields.check()
         assert key is not None
-        resolved = event.lower() == "resolved" if event else (category or "").lower() == "done"
-        if not resolved:
+        if event is not None and event.lower() == "reopened":
             return Reopened(key, self.survey)
+        if event is None and (category or "").lower() != "done":
+            return Ignored(f"status category {(category or '')[:40]!r} is not done")
         email = fields.address("issue.reporter.email")
         agent = fields.text("issue.assignee", fallback=self.agent, option="agent")
         team = fields.text("issue.project", fallback=self.team, option="team")

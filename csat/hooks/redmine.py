@@ -76,12 +76,12 @@ class Redmine(Adapter):
         self.email_field = _field_option(options or {}, "email_field")
         self.locale_field = _field_option(options or {}, "locale_field")
 
-    def check_headers(self, headers: Headers, now: datetime) -> None:
+    def check_headers(self, headers: Headers, secret: bytes, now: datetime) -> None:
         if not _SIGNATURE.fullmatch(headers.get(SIGNATURE_HEADER)):
             raise SignatureError(self.name, f"missing or malformed {SIGNATURE_HEADER} header")
 
     def verify(self, headers: Headers, body: bytes, secret: bytes, now: datetime) -> None:
-        self.check_headers(headers, now)
+        self.check_headers(headers, secret, now)
         if not same(sign(secret, body), headers.get(SIGNATURE_HEADER)):
             raise SignatureError(self.name, "bad signature")
 

@@ -13,10 +13,11 @@ The default body (app/jobs/trigger_webhook_job.rb ``default_payload``) is
 ``{"ticket": {…}, "article": {…}}`` and names no event: the ticket's
 ``state`` (a name such as ``closed``) tells. A state of the option
 ``closed_states`` (default ``closed``) invites, one of ``reopened_states``
-(default ``new``, ``open``) cancels, any other (``pending close``,
-``merged``) is ignored. Zammad strips the users' preferences (record_payload/
-base.rb ``USER_ATTRIBUTE_BLACKLIST``), so the body has no language: the
-option ``locale`` gives it. The ticket id is the ``number`` agents see.
+(default ``open``: where a customer's reply puts a closed ticket) cancels,
+any other (``new``, ``pending close``, ``merged``) is ignored. Zammad strips
+the users' preferences (record_payload/base.rb ``USER_ATTRIBUTE_BLACKLIST``),
+so the body has no language: the option ``locale`` gives it. The ticket id
+is the ``number`` agents see.
 """
 
 from __future__ import annotations
@@ -63,14 +64,14 @@ class Zammad(Adapter):
         super().__init__(options)
         given = options or {}
         self.closed_states = option_texts(self.name, given, "closed_states", ("closed",))
-        self.reopened_states = option_texts(self.name, given, "reopened_states", ("new", "open"))
+        self.reopened_states = option_texts(self.name, given, "reopened_states", ("open",))
 
-    def check_headers(self, headers: Headers, now: datetime) -> None:
+    def check_headers(self, headers: Headers, secret: bytes, now: datetime) -> None:
         if not _SIGNATURE.fullmatch(headers.get(SIGNATURE_HEADER)):
             raise SignatureError(self.name, f"missing or malformed {SIGNATURE_HEADER} header")
 
     def verify(self, headers: Headers, body: bytes, secret: bytes, now: datetime) -> None:
-        self.check_headers(headers, now)
+        self.check_headers(headers, secret, now)
         if not same(sign(secret, body), headers.get(SIGNATURE_HEADER)):
             raise SignatureError(self.name, "bad signature")
 

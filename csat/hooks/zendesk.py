@@ -68,7 +68,7 @@ class Zendesk(Adapter):
     name = "zendesk"
     default_max_age: ClassVar[timedelta | None] = timedelta(seconds=300)
 
-    def check_headers(self, headers: Headers, now: datetime) -> None:
+    def check_headers(self, headers: Headers, secret: bytes, now: datetime) -> None:
         signature = headers.get(SIGNATURE_HEADER)
         timestamp = headers.get(TIMESTAMP_HEADER)
         try:
@@ -86,7 +86,7 @@ class Zendesk(Adapter):
         self.window(sent, now)
 
     def verify(self, headers: Headers, body: bytes, secret: bytes, now: datetime) -> None:
-        self.check_headers(headers, now)
+        self.check_headers(headers, secret, now)
         timestamp = headers.get(TIMESTAMP_HEADER).encode("ascii")
         given = headers.get(SIGNATURE_HEADER)
         current = same(hmac_base64(secret, timestamp + body, "sha256"), given)

@@ -61,7 +61,7 @@ def receive(name: str) -> ResponseReturnValue:
     headers = Headers(request.headers.items())
     now = service.clock()
     try:
-        hook.adapter.check_headers(headers, now)
+        hook.adapter.check_headers(headers, hook.secret, now)
     except SignatureError as e:
         return error(401, e.reason)
     try:  # read only now, after the headers, and never beyond the limit
