@@ -84,16 +84,17 @@ class Chatwoot(Adapter):
         fields.check()
         if event != EVENT:
             return Ignored(f"event {event[:40]!r} is no status change")
-        conversation = fields.text("id")
         status = (fields.text("status") or "").lower()
         fields.check()
-        assert conversation is not None
-        if status == "open":
-            if self._previous_status(payload) not in (None, "resolved"):
-                return Ignored("the conversation was not resolved before")
-            return Reopened(conversation, self.survey)
-        if status != "resolved":
+        if status not in ("open", "resolved"):
             return Ignored(f"status {status[:40]!r} is neither resolved nor open")
+        if status == "open" and self._previous_status(payload) not in (None, "resolved"):
+            return Ignored("the conversation was not resolved before")
+        conversation = fields.text("id")
+        if status == "open":
+            fields.check()
+            assert conversation is not None
+            return Reopened(conversation, self.survey)
         email = fields.address("meta.sender.email")
         agent = fields.text("meta.assignee.name", fallback=self.agent, option="agent")
         inbox = fields.text("inbox_id", required=False)
@@ -105,7 +106,8 @@ class Chatwoot(Adapter):
         resolved_at = fields.epoch("timestamp")
         language = fields.text("additional_attributes.browser_language", required=False)
         fields.check()
-        assert email is not None and agent is not None and team is not None
+        assert conversation is not None and email is not None and agent is not None
+        assert team is not None
         return Resolved(
             ticket_id=conversation,
             email=email,

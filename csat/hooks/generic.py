@@ -128,14 +128,13 @@ class Generic(Adapter):
         if status_path is not None:
             status = (fields.text(status_path) or "").lower()
             fields.check()
-            if status in self.reopened:
-                ticket = fields.text(self.mapping["ticket_id"])
-                fields.check()
-                assert ticket is not None
-                return Reopened(ticket, self.survey)
-            if status not in self.resolved:
+            if status not in self.reopened + self.resolved:
                 return Ignored(f"status {status[:40]!r} is neither resolved nor reopened")
         ticket = fields.text(self.mapping["ticket_id"])
+        if status in self.reopened:
+            fields.check()
+            assert ticket is not None
+            return Reopened(ticket, self.survey)
         email = fields.address(self.mapping["email"])
         agent = self._optional(fields, "agent", self.agent)
         team = self._optional(fields, "team", self.team)
@@ -145,7 +144,8 @@ class Generic(Adapter):
         category = self._value(fields, "category")
         locale = self._value(fields, "locale")
         fields.check()
-        assert ticket is not None and email is not None and agent is not None and team is not None
+        assert ticket is not None and email is not None and agent is not None
+        assert team is not None
         return Resolved(
             ticket_id=ticket,
             email=email,

@@ -83,18 +83,19 @@ class Glpi(Adapter):
     def parse(self, payload: Mapping[str, Any], headers: Headers, now: datetime) -> HookDecision:
         fields = Fields(self.name, payload, now)
         event = (fields.text("event") or "").lower()
-        ticket = fields.text("item.id")
         status = fields.value("item.status.id")
         if isinstance(status, bool) or not isinstance(status, int):
             fields.problem("item.status.id", "required: a GLPI status number")
         fields.check()
-        assert ticket is not None
         if event != "update" and not (event in ("solved", "closed") and status in RESOLVED):
             return Ignored(f"event {event[:40]!r} is no ticket update")
-        if status in REOPENED:
-            return Reopened(ticket, self.survey)
-        if status not in RESOLVED:
+        if status not in REOPENED + RESOLVED:
             return Ignored(f"ticket status {status} is neither solved nor closed")
+        ticket = fields.text("item.id")
+        if status in REOPENED:
+            fields.check()
+            assert ticket is not None
+            return Reopened(ticket, self.survey)
         team = fields.value("item.team")
         members = team if isinstance(team, list) else []
         requester = self._member(members, "requester", "User")
@@ -131,7 +132,8 @@ class Glpi(Adapter):
         request_type = fields.text("item.request_type.name", required=False)
         resolved_at = fields.moment("item.date_mod")
         fields.check()
-        assert email is not None and agent is not None and team_name is not None
+        assert ticket is not None and email is not None and agent is not None
+        assert team_name is not None
         return Resolved(
             ticket_id=ticket,
             email=email,

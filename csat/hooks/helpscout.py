@@ -83,15 +83,17 @@ class ConversationAdapter(Adapter):
     def parse(self, payload: Mapping[str, Any], headers: Headers, now: datetime) -> HookDecision:
         event = headers.get(self.event_header).strip().lower()
         fields = Fields(self.name, payload, now)
-        number = fields.text("number")
         status = (fields.text("status") or "").lower()
         fields.check()
-        assert number is not None
-        if event in self.reopening and status in ("active", "pending"):
-            return Reopened(number, self.survey)
-        if event not in self.resolving or status != "closed":
+        reopened = event in self.reopening and status in ("active", "pending")
+        if not reopened and (event not in self.resolving or status != "closed"):
             shown = event[:40] or f"no {self.event_header}"
             return Ignored(f"event {shown!r} with status {status[:40]!r} closes nothing")
+        number = fields.text("number")
+        if reopened:
+            fields.check()
+            assert number is not None
+            return Reopened(number, self.survey)
         present = [path for path in self.customer_paths if fields.value(path) not in (None, "")]
         email = fields.address(present[0] if present else self.customer_paths[0])
         agent = fields.person("assignee", self.first_name, self.last_name)
@@ -104,7 +106,8 @@ class ConversationAdapter(Adapter):
         kind = fields.text("type", required=False)
         resolved_at = fields.moment("closedAt")
         fields.check()
-        assert email is not None and agent is not None and team is not None
+        assert number is not None and email is not None and agent is not None
+        assert team is not None
         return Resolved(
             ticket_id=number,
             email=email,

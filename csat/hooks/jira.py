@@ -57,24 +57,26 @@ class Jira(Adapter):
 
     def parse(self, payload: Mapping[str, Any], headers: Headers, now: datetime) -> HookDecision:
         fields = Fields(self.name, payload, now)
-        key = fields.text("issue.key")
         event = fields.text("csat_event", required=False)
         if event is not None and event.lower() not in EVENTS:
             fields.problem("csat_event", f"must be one of {', '.join(EVENTS)}")
         category = fields.text("issue.statusCategory", required=event is None)
         fields.check()
-        assert key is not None
-        if event is not None and event.lower() == "reopened":
-            return Reopened(key, self.survey)
         if event is None and (category or "").lower() != "done":
             return Ignored(f"status category {(category or '')[:40]!r} is not done")
+        key = fields.text("issue.key")
+        if event is not None and event.lower() == "reopened":
+            fields.check()
+            assert key is not None
+            return Reopened(key, self.survey)
         email = fields.address("issue.reporter.email")
         agent = fields.text("issue.assignee", fallback=self.agent, option="agent")
         team = fields.text("issue.project", fallback=self.team, option="team")
         resolved_at = fields.moment("issue.resolutiondate")
         issue_type = fields.text("issue.issueType", required=False)
         fields.check()
-        assert email is not None and agent is not None and team is not None
+        assert key is not None and email is not None and agent is not None
+        assert team is not None
         return Resolved(
             ticket_id=key,
             email=email,

@@ -91,15 +91,16 @@ class Redmine(Adapter):
         fields.check()
         if event != "issue.updated":
             return Ignored(f"event {event[:40]!r} is no issue update")
-        issue = fields.text("data.issue.id")
         closed = fields.value("data.issue.status.is_closed")
         if not isinstance(closed, bool):
             fields.problem("data.issue.status.is_closed", "required: true or false")
         fields.check()
-        assert issue is not None
         if not self._status_changed(fields.value("data.journal.details")):
             return Ignored("the issue's status did not change")
+        issue = fields.text("data.issue.id")
         if not closed:
+            fields.check()
+            assert issue is not None
             return Reopened(issue, self.survey)
         email = self._custom(fields, self.email_field, "email_field")
         agent = fields.text("data.issue.assigned_to.name", required=False) or fields.text(
@@ -113,7 +114,8 @@ class Redmine(Adapter):
         if self.locale_field is not None:
             language = self._custom(fields, self.locale_field, "locale_field", required=False)
         fields.check()
-        assert email is not None and agent is not None and team is not None
+        assert issue is not None and email is not None and agent is not None
+        assert team is not None
         return Resolved(
             ticket_id=issue,
             email=email,

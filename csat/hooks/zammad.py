@@ -77,14 +77,15 @@ class Zammad(Adapter):
 
     def parse(self, payload: Mapping[str, Any], headers: Headers, now: datetime) -> HookDecision:
         fields = Fields(self.name, payload, now)
-        number = fields.text("ticket.number")
         state = (fields.text("ticket.state") or "").lower()
         fields.check()
-        assert number is not None
-        if state in self.reopened_states:
-            return Reopened(number, self.survey)
-        if state not in self.closed_states:
+        if state not in self.reopened_states + self.closed_states:
             return Ignored(f"ticket state {state[:40]!r} is neither closed nor reopened")
+        number = fields.text("ticket.number")
+        if state in self.reopened_states:
+            fields.check()
+            assert number is not None
+            return Reopened(number, self.survey)
         email = fields.address("ticket.customer.email")
         agent = None
         if fields.value("ticket.owner.id") != _NOBODY:
@@ -101,7 +102,8 @@ class Zammad(Adapter):
         resolved_at = fields.moment(closed)
         article_type = fields.text("ticket.create_article_type", required=False)
         fields.check()
-        assert email is not None and agent is not None and team is not None
+        assert number is not None and email is not None and agent is not None
+        assert team is not None
         return Resolved(
             ticket_id=number,
             email=email,

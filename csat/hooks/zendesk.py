@@ -96,13 +96,11 @@ class Zendesk(Adapter):
 
     def parse(self, payload: Mapping[str, Any], headers: Headers, now: datetime) -> HookDecision:
         fields = Fields(self.name, payload, now)
-        ticket = fields.text("ticket.id")
         event = fields.text("csat_event", required=False)
         if event is not None and event.lower() not in EVENTS:
             fields.problem("csat_event", f"must be one of {', '.join(EVENTS)}")
         status = fields.text("ticket.status", required=event is None)
         fields.check()
-        assert ticket is not None
         if event is not None:
             resolved = event.lower() == "resolved"
         elif (status or "").lower() in RESOLVED:
@@ -111,7 +109,10 @@ class Zendesk(Adapter):
             resolved = False
         else:
             return Ignored(f"ticket status {(status or '')[:40]!r} is neither solved nor open")
+        ticket = fields.text("ticket.id")
         if not resolved:
+            fields.check()
+            assert ticket is not None
             return Reopened(ticket, self.survey)
         email = fields.address("ticket.requester.email")
         agent = fields.text("ticket.assignee", fallback=self.agent, option="agent")
@@ -120,7 +121,8 @@ class Zendesk(Adapter):
         resolved_at = fields.moment("ticket.updated_at")
         language = fields.text("ticket.requester.language", required=False)
         fields.check()
-        assert email is not None and agent is not None and team is not None
+        assert ticket is not None and email is not None and agent is not None
+        assert team is not None
         return Resolved(
             ticket_id=ticket,
             email=email,
