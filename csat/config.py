@@ -341,7 +341,7 @@ def _team_leads(value: Any, key: str = "CSAT_TEAM_LEADS") -> Mapping[str, tuple[
     return MappingProxyType(leads)
 
 
-#: The prefix of the one-helpdesk form of :data:`CSAT_HOOK_SECRETS`: ``CSAT_HOOK_SECRET_ZAMMAD``.
+#: The prefix of the one-helpdesk form of ``CSAT_HOOK_SECRETS``: ``CSAT_HOOK_SECRET_ZAMMAD``.
 HOOK_SECRET_PREFIX = "CSAT_HOOK_SECRET_"  # noqa: S105 - a key name, no secret
 #: A helpdesk's name in the hook settings (the ``<name>`` of ``/hooks/<name>``).
 _HOOK_NAME = re.compile("[a-z][a-z0-9_]{0,31}")

@@ -4,7 +4,7 @@ Each adapter (:class:`~csat.hooks.base.Adapter`) checks its helpdesk's own
 signature scheme and turns its body into a decision: :class:`Resolved`
 (invite), :class:`Reopened` (cancel the pending invitation) or
 :class:`Ignored`. The Flask layer serves them as ``POST {prefix}/hooks/<name>``
-(:mod:`csat.web.hooks`); :func:`enabled` says which ones a configuration turns
+(``csat.web.hooks``); :func:`enabled` says which ones a configuration turns
 on.
 """
 

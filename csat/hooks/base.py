@@ -232,7 +232,7 @@ class Fields:
         self.problems.setdefault(path, message)
 
     def value(self, path: str, within: Any = MISSING) -> Any:
-        """The value at ``path`` (of the body, or of ``within``); :data:`MISSING` if absent."""
+        """The value at ``path`` (of the body, or of ``within``); ``MISSING`` if absent."""
         node: Any = self.payload if within is MISSING else within
         for part in path.split("."):
             if isinstance(node, Mapping):
@@ -301,7 +301,7 @@ class Fields:
     def moment(self, path: str) -> datetime:
         """The ISO 8601 date and time with offset at ``path``; missing or blank: now.
 
-        Accepted between 1970 and now (plus :data:`CLOCK_SKEW`), as UTC.
+        Accepted between 1970 and now (plus ``CLOCK_SKEW``, five minutes), as UTC.
         """
         value = self.value(path)
         if value is MISSING or value is None or value == "":
@@ -399,7 +399,7 @@ def option_names(name: str, options: Mapping[str, Any], key: str) -> Mapping[str
 class Adapter(ABC):
     """One helpdesk's webhook: its signature scheme and its body.
 
-    :param options: this helpdesk's entry of :data:`CSAT_HOOK_OPTIONS`; the
+    :param options: this helpdesk's entry of :confval:`CSAT_HOOK_OPTIONS`; the
         common ones are ``survey``, ``locale`` (when the body names no language
         the survey has), ``team`` and ``agent`` (when the body names none), and
         ``max_age_seconds`` where the scheme has a timestamp.
@@ -408,7 +408,7 @@ class Adapter(ABC):
 
     #: The ``<name>`` of ``/hooks/<name>``.
     name: ClassVar[str]
-    #: The options this helpdesk takes besides :data:`COMMON_OPTIONS`.
+    #: The options this helpdesk takes besides the common ones (``survey``, ``locale`` …).
     extra_options: ClassVar[tuple[str, ...]] = ()
     #: The replay window of a scheme with a timestamp; ``None``: it has none.
     default_max_age: ClassVar[timedelta | None] = None

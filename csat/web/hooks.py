@@ -1,8 +1,8 @@
 """The helpdesks' own webhooks: ``POST {prefix}/hooks/<name>`` (:mod:`csat.hooks`).
 
-Each is on when :data:`CSAT_HOOK_SECRETS` has its secret (404 otherwise).
+Each is on when ``CSAT_HOOK_SECRETS`` has its secret (404 otherwise).
 The request goes through its adapter in the order of
-:mod:`/hooks/resolved <csat.web.webhook>`: the signature headers (and a
+``/hooks/resolved`` (:mod:`csat.web.webhook`): the signature headers (and a
 timestamp's window) before the body is read, the body only up to
 ``CSAT_WEBHOOK_MAX_BODY_BYTES`` (413 beyond, unread), the signature over its
 exact bytes before it is parsed. Then the decision: a resolved ticket is
