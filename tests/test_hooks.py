@@ -160,6 +160,28 @@ def test_a_stale_timestamp_or_a_late_replay_is_401(
     assert _post(app, spec, body, early).status_code == 401
 
 
+ODD_HEADER_VALUES = (
+    "9" * 12, "9" * 400, "1790000000²", "²", "é" * 64, "sha256=ä", "sha1=" + "g" * 40, "",
+    "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "A" * 43 + "=", "=" * 44,
+)  # fmt: skip
+
+
+@every_helpdesk
+def test_odd_signature_headers_are_401_not_500(
+    sqlite_engine: Engine, clock: FixedClock, spec: Spec
+) -> None:
+    app = _app(sqlite_engine, clock, spec)
+    body = spec.body("closed")
+    good = spec.headers(body, clock.now)
+    signing = [name for name in good if not name.endswith(("-Event", "-Trigger", "-Delivery"))]
+    assert signing
+    for name in signing:
+        for value in ODD_HEADER_VALUES:
+            response = _post(app, spec, body, good | {name: value})
+            assert response.status_code == 401, (name, value, response.text)
+            assert response.json["error"]
+
+
 @every_helpdesk
 def test_a_body_over_the_limit_is_413(sqlite_engine: Engine, clock: FixedClock, spec: Spec) -> None:
     app = _app(sqlite_engine, clock, spec, CSAT_WEBHOOK_MAX_BODY_BYTES=2048)

@@ -155,7 +155,10 @@ def unix_time(helpdesk: str, value: str) -> datetime:
     """A Unix time header (ASCII digits, at most 12), or a :class:`SignatureError`."""
     if not re.fullmatch("[0-9]{1,12}", value):
         raise SignatureError(helpdesk, "missing or malformed timestamp header")
-    return datetime.fromtimestamp(int(value), UTC)
+    try:
+        return datetime.fromtimestamp(int(value), UTC)
+    except (ValueError, OverflowError, OSError) as e:  # beyond the year 9999
+        raise SignatureError(helpdesk, "timestamp outside the accepted window") from e
 
 
 def check_window(helpdesk: str, sent: datetime, now: datetime, max_age: timedelta) -> None:
