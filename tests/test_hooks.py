@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask_wtf import CSRFProtect
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
@@ -25,8 +26,9 @@ from csat.delivery import SMTPSender
 from csat.errors import CancelledTokenError
 from csat.storage.engine import create_csat_engine
 from csat.storage.models import Invitation, metadata
-from csat.web import get_service
+from csat.web import CSAT, get_service
 
+from .conftest import SECRET
 from .hook_specs import BY_NAME, SPECS, Spec, app_config, drop, token
 from .smtp_server import Server, smtp_server
 from .web import LiveServer, make_app
@@ -294,3 +296,15 @@ def test_specs_cover_every_adapter(spec: Spec) -> None:
 
     assert set(BY_NAME) == set(ADAPTERS)
     assert BY_NAME[spec.name] is spec
+
+
+def test_a_host_wide_csrf_protect_lets_the_hooks_through(
+    sqlite_engine: Engine, clock: FixedClock
+) -> None:
+    spec = BY_NAME["zammad"]
+    app = Flask("host")
+    app.config.update(SECRET_KEY="host-session-secret", CSAT_SECRET_KEY=SECRET, **app_config(spec))
+    CSRFProtect(app)
+    CSAT(app, session=sqlite_engine, clock=clock)
+    response = _send(app, spec, "closed", clock)
+    assert response.status_code == 201, response.text
