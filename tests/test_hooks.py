@@ -122,10 +122,8 @@ def test_the_options_give_locale_and_team(engine: Engine, clock: FixedClock, spe
 
 
 @every_helpdesk
-def test_a_wrong_or_missing_signature_is_401(
-    sqlite_engine: Engine, clock: FixedClock, spec: Spec
-) -> None:
-    app = _app(sqlite_engine, clock, spec)
+def test_a_wrong_or_missing_signature_is_401(engine: Engine, clock: FixedClock, spec: Spec) -> None:
+    app = _app(engine, clock, spec)
     body = spec.body("closed")
     good = spec.headers(body, clock.now)
     wrong = replace(spec, secret="another-secret-0123456789abcdef")
@@ -146,10 +144,10 @@ def test_a_wrong_or_missing_signature_is_401(
 
 @timestamped
 def test_a_stale_timestamp_or_a_late_replay_is_401(
-    sqlite_engine: Engine, clock: FixedClock, spec: Spec
+    engine: Engine, clock: FixedClock, spec: Spec
 ) -> None:
     assert spec.window is not None
-    app = _app(sqlite_engine, clock, spec)
+    app = _app(engine, clock, spec)
     body = spec.body("closed")
     headers = spec.headers(body, clock.now)
     assert _post(app, spec, body, headers).status_code == 201
@@ -244,9 +242,9 @@ def test_not_json_is_400_and_an_unknown_name_404(
 )
 @given(data=st.data())
 def test_no_signed_body_ever_gets_a_5xx(
-    sqlite_engine: Engine, clock: FixedClock, spec: Spec, data: st.DataObject
+    engine: Engine, clock: FixedClock, spec: Spec, data: st.DataObject
 ) -> None:
-    app = _app(sqlite_engine, clock, spec)
+    app = _app(engine, clock, spec)
     fixture = json.loads(spec.body(data.draw(st.sampled_from(("closed", "reopened", "other")))))
     leaves = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=300)
     value = data.draw(st.recursive(leaves, lambda inner: st.lists(inner, max_size=3), max_leaves=5))
@@ -298,13 +296,11 @@ def test_specs_cover_every_adapter(spec: Spec) -> None:
     assert BY_NAME[spec.name] is spec
 
 
-def test_a_host_wide_csrf_protect_lets_the_hooks_through(
-    sqlite_engine: Engine, clock: FixedClock
-) -> None:
+def test_a_host_wide_csrf_protect_lets_the_hooks_through(engine: Engine, clock: FixedClock) -> None:
     spec = BY_NAME["zammad"]
     app = Flask("host")
     app.config.update(SECRET_KEY="host-session-secret", CSAT_SECRET_KEY=SECRET, **app_config(spec))
     CSRFProtect(app)
-    CSAT(app, session=sqlite_engine, clock=clock)
+    CSAT(app, session=engine, clock=clock)
     response = _send(app, spec, "closed", clock)
     assert response.status_code == 201, response.text

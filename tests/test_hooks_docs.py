@@ -18,8 +18,6 @@ from sqlalchemy import Engine
 from csat import Settings
 from csat.clock import utcnow
 from csat.hooks import enabled
-from csat.storage.engine import create_csat_engine
-from csat.storage.models import metadata
 
 from .conftest import unavailable
 from .hook_specs import GENERIC_MAPPING, SPECS, Spec, app_config
@@ -69,21 +67,14 @@ def _request(arguments: list[str]) -> tuple[str, dict[str, str], bytes]:
     return urlsplit(url).path, headers, body
 
 
-@pytest.fixture
-def sqlite_engine(tmp_path: Path) -> Engine:
-    engine = create_csat_engine(f"sqlite:///{tmp_path / 'docs.db'}")
-    metadata.create_all(engine)
-    return engine
-
-
 @pytest.mark.parametrize("spec", SPECS, ids=str)
-def test_each_pages_test_request_is_accepted(sqlite_engine: Engine, spec: Spec) -> None:
+def test_each_pages_test_request_is_accepted(engine: Engine, spec: Spec) -> None:
     script = _test_request(PAGES / f"{spec.name}.rst")
     match = re.search(r"^secret='([^']+)'$", script, re.MULTILINE)
     assert match, script
     path, headers, body = _request(_curl_arguments(script))
     assert path == f"/survey/hooks/{spec.name}"
-    app = make_app(sqlite_engine, utcnow, **app_config(replace(spec, secret=match.group(1))))
+    app = make_app(engine, utcnow, **app_config(replace(spec, secret=match.group(1))))
     response = app.test_client().post(path, data=body, headers=headers)
     assert response.status_code == 201, response.json
     assert response.json["created"] is True and response.json["decision"] == "delay"
