@@ -172,7 +172,8 @@ def check_token(helpdesk: str, headers: Headers, secret: bytes) -> None:
     token = headers.get(TOKEN_HEADER)
     if not token:
         raise SignatureError(helpdesk, f"missing {TOKEN_HEADER} header")
-    if not same(secret.decode("utf-8"), token):
+    # A header arrives as Latin-1 (WSGI): encoding it back gives the bytes sent.
+    if not hmac.compare_digest(secret, token.encode("latin-1", "replace")):
         raise SignatureError(helpdesk, "bad token")
 
 
