@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import timedelta
@@ -194,6 +195,32 @@ KEYS: tuple[Key, ...] = (
         "web",
     ),
     Key(
+        "CSAT_HOOK_SECRETS",
+        {},
+        "Turns on the helpdesks' own webhooks ``POST {prefix}/hooks/<name>``: helpdesk name "
+        "(``zammad``, ``glpi``, ``zendesk``, ``chatwoot``, ``helpscout``, ``freescout``, "
+        "``redmine``, ``jira``, ``generic``) to the secret it signs with, at least 16 "
+        "characters (JSON in the environment, or one variable per helpdesk: "
+        "``CSAT_HOOK_SECRET_ZAMMAD``). See :doc:`hooks/index`.",
+        "web",
+    ),
+    Key(
+        "CSAT_HOOK_OPTIONS",
+        {},
+        'Per helpdesk, its webhook\'s options, e.g. ``{"zammad": {"survey": "post_ticket", '
+        '"locale": "de", "team": "Service Desk"}}`` (JSON in the environment; '
+        "each helpdesk's page lists its options).",
+        "web",
+    ),
+    Key(
+        "CSAT_HOOK_MAPPING",
+        {},
+        "The ``generic`` webhook's fields: csat's field to a dotted path in the body, e.g. "
+        '``{"ticket_id": "ticket.id", "email": "ticket.customer.email"}`` (JSON in '
+        "the environment).",
+        "web",
+    ),
+    Key(
         "CSAT_MIN_GROUP_N",
         10,
         "Groups (teams, agents …) with fewer responses are shown in reports, never ranked.",
@@ -321,6 +348,85 @@ def _team_leads(value: Any, key: str = "CSAT_TEAM_LEADS") -> Mapping[str, tuple[
     return MappingProxyType(leads)
 
 
+#: The prefix of the one-helpdesk form of ``CSAT_HOOK_SECRETS``: ``CSAT_HOOK_SECRET_ZAMMAD``.
+HOOK_SECRET_PREFIX = "CSAT_HOOK_SECRET_"  # noqa: S105 - a key name, no secret
+#: A helpdesk's name in the hook settings (the ``<name>`` of ``/hooks/<name>``).
+_HOOK_NAME = re.compile("[a-z][a-z0-9_]{0,31}")
+#: The longest hook secret accepted (Redmine's limit is 255).
+_HOOK_SECRET_MAX = 1024
+
+
+def is_setting(name: str) -> bool:
+    """Whether ``name`` is a csat setting: a key of :data:`KEYS` or a per-helpdesk hook secret."""
+    return name in DEFAULTS or (name.startswith(HOOK_SECRET_PREFIX) and name != HOOK_SECRET_PREFIX)
+
+
+def _hook_name(name: object, key: str) -> str:
+    if not isinstance(name, str) or not _HOOK_NAME.fullmatch(name):
+        shown = name[:40] if isinstance(name, str) else name
+        raise ConfigurationError(
+            key, f"{shown!r} is not a helpdesk name (lower-case letters, e.g. zammad)"
+        )
+    return name
+
+
+def _hook_secrets(value: Any, key: str = "CSAT_HOOK_SECRETS") -> Mapping[str, str]:
+    """Helpdesk name → webhook secret; the secret is never quoted in an error."""
+    secrets: dict[str, str] = {}
+    for name, secret in _json_mapping(value, key).items():
+        _hook_name(name, key)
+        if not _plain(secret) or not 16 <= len(secret) <= _HOOK_SECRET_MAX:
+            raise ConfigurationError(
+                key,
+                f"the secret of {name!r} must be 16 to {_HOOK_SECRET_MAX} printable characters "
+                "without spaces around it",
+            )
+        secrets[name] = secret
+    return MappingProxyType(secrets)
+
+
+def _hook_options(value: Any, key: str = "CSAT_HOOK_OPTIONS") -> Mapping[str, Mapping[str, Any]]:
+    """Helpdesk name → its options (each adapter checks its own, :mod:`csat.hooks`)."""
+    options: dict[str, Mapping[str, Any]] = {}
+    for name, given in _json_mapping(value, key).items():
+        _hook_name(name, key)
+        if not isinstance(given, Mapping) or not all(isinstance(k, str) for k in given):
+            raise ConfigurationError(key, f"{name}: expected an object of options")
+        options[name] = MappingProxyType(dict(given))
+    return MappingProxyType(options)
+
+
+def _hook_mapping(value: Any, key: str = "CSAT_HOOK_MAPPING") -> Mapping[str, str]:
+    """csat's field → a dotted path in the generic webhook's body."""
+    mapping: dict[str, str] = {}
+    for name, path in _json_mapping(value, key).items():
+        if not _plain(name) or len(name) > 64:
+            raise ConfigurationError(key, f"{str(name)[:64]!r} is not a field name")
+        if not _plain(path) or len(path) > 255 or ".." in path or path.strip(".") != path:
+            raise ConfigurationError(
+                key, f"{name}: expected a dotted path such as ticket.customer.email"
+            )
+        mapping[name] = path
+    return MappingProxyType(mapping)
+
+
+def _all_hook_secrets(config: Mapping[str, Any], given: Any) -> Mapping[str, str]:
+    """``CSAT_HOOK_SECRETS`` with the ``CSAT_HOOK_SECRET_<NAME>`` keys of ``config`` added."""
+    secrets = dict(_hook_secrets(given))
+    for key, value in config.items():
+        if not isinstance(key, str) or not key.startswith(HOOK_SECRET_PREFIX):
+            continue
+        if value is None or value == "":
+            continue
+        name = key.removeprefix(HOOK_SECRET_PREFIX).lower()
+        if name in secrets:
+            raise ConfigurationError(
+                key, f"the secret of {name!r} is also in CSAT_HOOK_SECRETS: set it once"
+            )
+        secrets.update(_hook_secrets({name: value}, key))
+    return MappingProxyType(secrets)
+
+
 def _console_users(value: Any, key: str = "CSAT_CONSOLE_USERS") -> Mapping[str, str]:
     """User name → Werkzeug password hash (``method$salt$hash``); never a plain password."""
     users: dict[str, str] = {}
@@ -385,6 +491,9 @@ class Settings:
     console_users: Mapping[str, str] = field(default_factory=dict, repr=False)
     console_secure_cookie: bool = DEFAULTS["CSAT_CONSOLE_SECURE_COOKIE"]
     follow_up_promise: bool | str = DEFAULTS["CSAT_FOLLOW_UP_PROMISE"]
+    hook_secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
+    hook_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    hook_mapping: Mapping[str, str] = field(default_factory=dict)
     max_body_bytes: int = DEFAULTS["CSAT_MAX_BODY_BYTES"]
     webhook_max_body_bytes: int = DEFAULTS["CSAT_WEBHOOK_MAX_BODY_BYTES"]
     mail_from: str = DEFAULTS["CSAT_MAIL_FROM"]
@@ -427,6 +536,9 @@ class Settings:
         object.__setattr__(self, "team_leads", _team_leads(self.team_leads))
         object.__setattr__(self, "console_users", _console_users(self.console_users))
         object.__setattr__(self, "follow_up_promise", _promise(self.follow_up_promise))
+        object.__setattr__(self, "hook_secrets", _hook_secrets(self.hook_secrets))
+        object.__setattr__(self, "hook_options", _hook_options(self.hook_options))
+        object.__setattr__(self, "hook_mapping", _hook_mapping(self.hook_mapping))
         if not self.console_prefix.startswith("/") or self.console_prefix.endswith("/"):
             raise ConfigurationError(
                 "CSAT_CONSOLE_PREFIX", "must start with / and not end with one, e.g. /csat"
@@ -503,6 +615,9 @@ class Settings:
                 get("CSAT_CONSOLE_SECURE_COOKIE"), "CSAT_CONSOLE_SECURE_COOKIE"
             ),
             follow_up_promise=_promise(get("CSAT_FOLLOW_UP_PROMISE")),
+            hook_secrets=_all_hook_secrets(config, get("CSAT_HOOK_SECRETS")),
+            hook_options=_hook_options(get("CSAT_HOOK_OPTIONS")),
+            hook_mapping=_hook_mapping(get("CSAT_HOOK_MAPPING")),
             max_body_bytes=number("CSAT_MAX_BODY_BYTES", int),
             webhook_max_body_bytes=number("CSAT_WEBHOOK_MAX_BODY_BYTES", int),
             mail_from=str(get("CSAT_MAIL_FROM")),
@@ -520,7 +635,7 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Build settings from ``CSAT_*`` environment variables."""
         env = os.environ if environ is None else environ
-        return cls.from_mapping({k: v for k, v in env.items() if k in DEFAULTS})
+        return cls.from_mapping({k: v for k, v in env.items() if is_setting(k)})
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (validated again)."""

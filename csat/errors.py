@@ -8,7 +8,7 @@ The Flask layer maps the errors a web request can run into to HTTP answers
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -166,6 +166,33 @@ class FollowUpStateError(CSATError):
         self.state = state
         self.action = action
         super().__init__(f"follow-up case {case_id} is {state}: cannot {action} it")
+
+
+class SignatureError(CSATError):
+    """A helpdesk's webhook is not signed as that helpdesk signs (HTTP 401).
+
+    ``helpdesk`` names the adapter (``zammad``, ``jira`` …), ``reason`` says
+    what is wrong without quoting the secret or the signature.
+    """
+
+    def __init__(self, helpdesk: str, reason: str) -> None:
+        self.helpdesk = helpdesk
+        self.reason = reason
+        super().__init__(f"{helpdesk} webhook: {reason}")
+
+
+class HookPayloadError(CSATError, ValueError):
+    """A helpdesk's webhook body lacks fields or holds invalid ones (HTTP 422).
+
+    ``problems`` maps each path in the body (``ticket.customer.email``) to what
+    is wrong with it: every problem of the body at once.
+    """
+
+    def __init__(self, helpdesk: str, problems: Mapping[str, str]) -> None:
+        self.helpdesk = helpdesk
+        self.problems = dict(problems)
+        listed = "; ".join(f"{path}: {problem}" for path, problem in self.problems.items())
+        super().__init__(f"{helpdesk} webhook: {listed}")
 
 
 class DatabaseError(CSATError):

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Flask
 
-from ..config import DEFAULTS, Settings
+from ..config import DEFAULTS, HOOK_SECRET_PREFIX, Settings
 from .extension import CSAT
 
 
@@ -31,6 +31,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         short = key.removeprefix("CSAT_")
         if short in app.config:
             app.config[key] = app.config.pop(short)
+    for short in [name for name in app.config if f"CSAT_{name}".startswith(HOOK_SECRET_PREFIX)]:
+        app.config[f"CSAT_{short}"] = app.config.pop(short)  # CSAT_HOOK_SECRET_ZAMMAD …
     app.config.update(config or {})
     secret = Settings.from_mapping(app.config).require_secret_key()
     # Flask's session (the CSRF token) gets a key derived from, not equal to, CSAT_SECRET_KEY.

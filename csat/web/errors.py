@@ -10,8 +10,10 @@ from ..errors import (
     ExpiredTokenError,
     FollowUpNotFoundError,
     FollowUpStateError,
+    HookPayloadError,
     InvalidInputError,
     ResponseFinalError,
+    SignatureError,
     UnknownTokenError,
 )
 
@@ -26,6 +28,8 @@ HTTP_STATUS: dict[type[CSATError], int] = {
     FollowUpStateError: 409,
     AnswerValidationError: 400,
     InvalidInputError: 422,
+    SignatureError: 401,
+    HookPayloadError: 422,
     DatabaseError: 503,
 }
 

@@ -116,7 +116,7 @@ class CSAT:
             )
         from flask_babel import Babel
 
-        from . import views, webhook
+        from . import hooks, views, webhook
         from .console import views as console_views
         from .console.access import PasswordLogin
         from .forms import check_field_names
@@ -146,13 +146,15 @@ class CSAT:
             webhook_secret=str(secret).encode() if secret else None,
             webhook_max_age=float(app.config["CSAT_WEBHOOK_MAX_AGE_SECONDS"]),
             console_access=access,
+            hooks=hooks.setup(service),
         )
         if "babel" not in app.extensions:
             Babel(app)
         csrf = app.extensions.get("csrf")
-        if csrf is not None:  # a host-wide CSRFProtect: these two check themselves
+        if csrf is not None:  # a host-wide CSRFProtect: these check themselves
             csrf.exempt(views.unsubscribe)
             csrf.exempt(webhook.resolved)
+            csrf.exempt(hooks.receive)
         if self.register_blueprint:
             app.register_blueprint(views.blueprint, url_prefix=app.extensions["csat"].url_prefix)
         app.register_blueprint(console_views.blueprint, url_prefix=settings.console_prefix)

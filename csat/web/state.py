@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app
 
+from ..hooks import Hook
 from ..service import SurveyService
 
 #: Who may open the staff console, asked on every console request: a false
@@ -26,6 +27,8 @@ class CSATState:
     content_security_policy: str
     webhook_secret: bytes | None
     webhook_max_age: float
+    #: The helpdesks' webhooks that are on (``/hooks/<name>``), by name.
+    hooks: Mapping[str, Hook] = field(default_factory=dict)
     #: The survey page's form class by survey version and locale, made on first
     #: use: the same survey gives the same class, so no request builds it again.
     forms: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False)

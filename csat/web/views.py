@@ -5,7 +5,7 @@ scanners prefetch links); every change is a POST, protected by CSRF, answered
 with a redirect (Post/Redirect/Get). Unknown links get a 404 page, expired or
 cancelled ones a 410 page that says only "expired" (or, after an opt-out,
 that the customer is unsubscribed); both name whom to contact. Request
-bodies are bounded (``CSAT_MAX_BODY_BYTES``, the webhook's
+bodies are bounded (``CSAT_MAX_BODY_BYTES``, the webhooks'
 ``CSAT_WEBHOOK_MAX_BODY_BYTES``): beyond, 413 unread. Times are shown in the
 customer's time zone (the invitation's, else ``CSAT_TIMEZONE``), named.
 """
@@ -31,7 +31,7 @@ from ..errors import (
     UnsubscribedTokenError,
 )
 from ..follow_ups.rules import State
-from . import webhook
+from . import hooks, webhook
 from .errors import http_status
 from .forms import UnsubscribeForm, answers_from, initial_data, survey_form_class
 from .i18n import LOCALES, choose_locale, format_when, gettext, ngettext
@@ -43,6 +43,7 @@ blueprint = Blueprint(
     "csat", __name__, template_folder="templates", static_folder="static", static_url_path="/static"
 )
 blueprint.add_url_rule("/hooks/resolved", view_func=webhook.resolved, methods=["POST"])
+blueprint.add_url_rule("/hooks/<name>", view_func=hooks.receive, methods=["POST"])
 
 #: RFC 8058: the body a mail provider POSTs for one-click unsubscribe.
 ONE_CLICK_FIELD, ONE_CLICK_VALUE = "List-Unsubscribe", "One-Click"
@@ -130,7 +131,7 @@ def _bound_body(_endpoint: str | None, _values: dict[str, Any] | None) -> None:
     :func:`~csat.web.limits.unreadable_fields` checks its bytes.
     """
     settings = get_service().settings
-    if current_app.view_functions.get(request.endpoint or "") is webhook.resolved:
+    if current_app.view_functions.get(request.endpoint or "") in (webhook.resolved, hooks.receive):
         bound_body(settings.webhook_max_body_bytes)  # read by the webhook, headers first
         return
     bound_body(settings.max_body_bytes)

@@ -17,7 +17,6 @@ refused unread. Errors are JSON ``{"error": ..., "problems": {...}}`` with
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import re
@@ -29,6 +28,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..errors import CSATError, DatabaseError, InvalidInputError
+from ..hooks import generic
 from ..invitations.invite import CHANNELS
 from .errors import http_status
 from .limits import read_body
@@ -48,13 +48,11 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def sign(secret: bytes, timestamp: str, body: bytes) -> str:
     """The ``X-CSAT-Signature`` value for ``body`` sent at ``timestamp``."""
-    digest = hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return f"sha256={digest}"
+    return generic.sign(secret, timestamp, body)
 
 
-def _error(
-    status: int, message: str, problems: dict[str, str] | None = None
-) -> ResponseReturnValue:
+def error(status: int, message: str, problems: dict[str, str] | None = None) -> ResponseReturnValue:
+    """A webhook's JSON error answer: ``{"error": ..., "problems": {...}}``."""
     payload: dict[str, Any] = {"error": message}
     if problems:
         payload["problems"] = problems
@@ -110,7 +108,7 @@ def _fields(data: dict[str, Any], latest: datetime) -> tuple[dict[str, Any], dic
     return values, problems
 
 
-def _json_object(body: bytes) -> dict[str, Any] | None:
+def json_object(body: bytes) -> dict[str, Any] | None:
     """The JSON object ``body`` holds; ``None`` for anything else."""
     try:
         data = json.loads(body)
@@ -127,31 +125,37 @@ def resolved() -> ResponseReturnValue:
     timestamp = request.headers.get(TIMESTAMP_HEADER, "")
     signature = request.headers.get(SIGNATURE_HEADER, "")
     if not _TIMESTAMP.fullmatch(timestamp) or not _SIGNATURE.fullmatch(signature):
-        return _error(401, "missing or malformed signature headers")
+        return error(401, "missing or malformed signature headers")
     now = state.service.clock()
     if abs(now.timestamp() - int(timestamp)) > state.webhook_max_age:
-        return _error(401, "timestamp outside the accepted window")
+        return error(401, "timestamp outside the accepted window")
     try:  # read only now, after the headers, and never beyond the limit
         body = read_body(state.service.settings.webhook_max_body_bytes)
     except RequestEntityTooLarge:
-        return _error(413, "body too large")
+        return error(413, "body too large")
     if not hmac.compare_digest(sign(state.webhook_secret, timestamp, body), signature):
-        return _error(401, "bad signature")
-    data = _json_object(body)
+        return error(401, "bad signature")
+    data = json_object(body)
     if data is None:
-        return _error(400, "the body must be a JSON object")
+        return error(400, "the body must be a JSON object")
     values, problems = _fields(data, now + timedelta(seconds=state.webhook_max_age))
     if problems:
-        return _error(422, "invalid fields", problems)
+        return error(422, "invalid fields", problems)
+    return invite(values.pop("ticket_id"), values.pop("email"), values)
+
+
+def invite(ticket_id: str, email: str, values: dict[str, Any]) -> ResponseReturnValue:
+    """Invite through the service; the answer of a webhook: 201 new, 200 existing, 422
+    refused (a database in trouble raises, 503)."""
     try:
-        result = state.service.invite(values.pop("ticket_id"), values.pop("email"), **values)
+        result = get_state().service.invite(ticket_id, email, **values)
     except InvalidInputError as e:
-        return _error(422, "invalid fields", {e.field: str(e).removeprefix(f"{e.field}: ")})
+        return error(422, "invalid fields", {e.field: str(e).removeprefix(f"{e.field}: ")})
     except DatabaseError:
         raise  # the database's trouble, not the caller's: 503 (csat.web.errors)
     except CSATError as e:  # any other refusal of the core: a client error, never a 500
         status = http_status(e)
-        return _error(status if 400 <= status < 500 else 422, str(e))
+        return error(status if 400 <= status < 500 else 422, str(e))
     payload = {
         "invitation_id": result.invitation_id,
         "ticket_id": result.ticket_id,

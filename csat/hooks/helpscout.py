@@ -1,0 +1,132 @@
+"""Help Scout: the Webhooks app (Manage › Apps › Webhooks), and what FreeScout shares.
+
+Signature (developer.helpscout.com/webhooks: "generated using the given
+secret key, along with the json encoded payload data"; its PHP example
+``base64_encode(hash_hmac('sha1', $data, KEY, true))``)::
+
+    X-HelpScout-Signature: base64(HMAC-SHA1(secret, body))
+
+with the secret key the admin chose (at most 40 characters). The scheme has
+no timestamp. The event is the header ``X-HelpScout-Event``; the body is the
+conversation (the Mailbox API 2.0 object: ``id``, ``number``, ``status``,
+``assignee`` with ``first``/``last``, ``primaryCustomer``, ``mailboxId``,
+``closedAt``). ``convo.status`` with status ``closed`` invites;
+``convo.status`` or ``convo.customer.reply.created`` with ``active`` or
+``pending`` cancels (a customer's reply reopens a closed conversation);
+anything else is ignored. The body names the mailbox by id only: the option
+``mailboxes`` (``{"85": "Support"}``) names it, else the option ``team``,
+else ``mailbox <id>``. The ticket id is the conversation's ``number``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, ClassVar
+
+from ..errors import SignatureError
+from .base import (
+    Adapter,
+    Fields,
+    Headers,
+    HookDecision,
+    Ignored,
+    Reopened,
+    Resolved,
+    channel_of,
+    hmac_base64,
+    option_names,
+    same,
+)
+
+
+def sign(secret: bytes, body: bytes) -> str:
+    """The ``X-HelpScout-Signature`` (and ``X-FreeScout-Signature``) value of ``body``."""
+    return hmac_base64(secret, body, "sha1")
+
+
+class ConversationAdapter(Adapter):
+    """A helpdesk that sends its conversation object, signed with base64 HMAC-SHA1."""
+
+    extra_options = ("mailboxes",)
+    signature_header: ClassVar[str]
+    event_header: ClassVar[str]
+    #: The events whose ``closed`` status invites.
+    resolving: ClassVar[tuple[str, ...]]
+    #: The events whose ``active`` or ``pending`` status cancels.
+    reopening: ClassVar[tuple[str, ...]]
+    #: The keys of a person's first and last name.
+    first_name: ClassVar[str]
+    last_name: ClassVar[str]
+    #: Where the customer's address is, the first present wins.
+    customer_paths: ClassVar[tuple[str, ...]]
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        super().__init__(options)
+        self.mailboxes = option_names(self.name, options or {}, "mailboxes")
+
+    def check_headers(self, headers: Headers, secret: bytes, now: datetime) -> None:
+        try:
+            digest = base64.b64decode(headers.get(self.signature_header), validate=True)
+        except (binascii.Error, ValueError):
+            digest = b""
+        if len(digest) != 20:  # a SHA-1 digest
+            raise SignatureError(self.name, f"missing or malformed {self.signature_header} header")
+
+    def verify(self, headers: Headers, body: bytes, secret: bytes, now: datetime) -> None:
+        self.check_headers(headers, secret, now)
+        if not same(sign(secret, body), headers.get(self.signature_header)):
+            raise SignatureError(self.name, "bad signature")
+
+    def parse(self, payload: Mapping[str, Any], headers: Headers, now: datetime) -> HookDecision:
+        event = headers.get(self.event_header).strip().lower()
+        fields = Fields(self.name, payload, now)
+        status = (fields.text("status") or "").lower()
+        fields.check()
+        reopened = event in self.reopening and status in ("active", "pending")
+        if not reopened and (event not in self.resolving or status != "closed"):
+            shown = event[:40] or f"no {self.event_header}"
+            return Ignored(f"event {shown!r} with status {status[:40]!r} closes nothing")
+        number = fields.text("number")
+        if reopened:
+            fields.check()
+            assert number is not None
+            return Reopened(number, self.survey)
+        present = [path for path in self.customer_paths if fields.value(path) not in (None, "")]
+        email = fields.address(present[0] if present else self.customer_paths[0])
+        agent = fields.person("assignee", self.first_name, self.last_name)
+        if agent is None:
+            agent = fields.person("closedByUser", self.first_name, self.last_name)
+        agent = fields.or_option("assignee", agent, self.agent, "agent")
+        mailbox = fields.text("mailboxId", required=False)
+        team = self.mailboxes.get(mailbox or "") or self.team or (mailbox and f"mailbox {mailbox}")
+        team = fields.or_option("mailboxId", team, None, "team")
+        kind = fields.text("type", required=False)
+        resolved_at = fields.moment("closedAt")
+        fields.check()
+        assert number is not None and email is not None and agent is not None
+        assert team is not None
+        return Resolved(
+            ticket_id=number,
+            email=email,
+            agent=agent,
+            team=team,
+            channel=channel_of(kind),
+            resolved_at=resolved_at,
+            survey=self.survey,
+        )
+
+
+class HelpScout(ConversationAdapter):
+    """Help Scout's webhooks, signed with the secret key the admin chose."""
+
+    name = "helpscout"
+    signature_header = "X-HelpScout-Signature"
+    event_header = "X-HelpScout-Event"
+    resolving = ("convo.status",)
+    reopening = ("convo.status", "convo.customer.reply.created")
+    first_name, last_name = "first", "last"
+    # primaryCustomer in Mailbox API 2.0; customer in the older webhook object.
+    customer_paths = ("primaryCustomer.email", "customer.email")
