@@ -76,6 +76,8 @@ def test_metrics_json_and_table(db: str) -> None:
     assert month["understood"]["n"] == 12
     assert month["understood"]["low"] < 8 / 12 < month["understood"]["high"]
     assert month["ces"]["mean"] == pytest.approx((8 * 6 + 3 * 3) / 11)
+    assert month["ces"]["n"] == 11
+    assert month["ces"]["low"] < month["ces"]["mean"] < month["ces"]["high"]  # t-interval
     table = run("metrics", "--db", db, "--month", "2026-10", "--by", "team")
     assert table.exit_code == 0
     lines = table.stdout.splitlines()

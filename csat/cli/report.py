@@ -85,6 +85,7 @@ def _share_data(share: metrics.Share | None) -> dict[str, Any] | None:
 
 def summary_data(summary: metrics.Summary) -> dict[str, Any]:
     """A summary as JSON-ready data."""
+    ces = summary.effort.interval
     return {
         "key": summary.key,
         "responses": summary.responses,
@@ -92,7 +93,12 @@ def summary_data(summary: metrics.Summary) -> dict[str, Any]:
         "understood": _share_data(summary.understood),
         "helped": _share_data(summary.helped),
         "csat": _share_data(summary.csat),
-        "ces": {"mean": summary.effort.value, "n": summary.effort.n},
+        "ces": {
+            "mean": summary.effort.value,
+            "n": summary.effort.n,
+            "low": None if ces is None else ces.low,
+            "high": None if ces is None else ces.high,
+        },
         "quadrants": asdict(summary.quadrants),
         "response_rate": _share_data(summary.response_rate),
     }
