@@ -201,6 +201,21 @@ def breakdown(
     return ranked([_summary(row[0], row[1:], min_n) for row in _rows(bind, query)])
 
 
+def agent_teams(bind: Bind, month: date, *, team: str | None = None) -> dict[str, tuple[str, ...]]:
+    """The teams each agent answered for in ``month``, by name (usually one)."""
+    start, end = month_bounds(month)
+    query = (
+        select(Response.agent, Response.team)
+        .where(*_window(start, end, team))
+        .group_by(Response.agent, Response.team)
+        .order_by(Response.agent, Response.team)
+    )
+    found: dict[str, tuple[str, ...]] = {}
+    for agent, agent_team in _rows(bind, query):
+        found[agent] = (*found.get(agent, ()), agent_team)
+    return found
+
+
 def _bucket(column: Any, boundaries: Sequence[datetime]) -> ColumnElement[Any]:
     """The index of the ``[boundaries[i], boundaries[i+1])`` that ``column`` falls in."""
     return case(*((column < b, i) for i, b in enumerate(boundaries[1:])), else_=None)

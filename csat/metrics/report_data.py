@@ -9,6 +9,7 @@ from .queries import (
     DEFAULT_MIN_N,
     Bind,
     add_months,
+    agent_teams,
     breakdown,
     comments,
     event_effects,
@@ -57,4 +58,5 @@ def month_report(
         ),
         comments=comments(bind, month, team=team, limit=comment_limit),
         empty_database=not has_responses(bind),
+        agent_teams=agent_teams(bind, month, team=team),
     )

@@ -180,3 +180,5 @@ class MonthReport:
     comments: list[Comment] = field(default_factory=list)
     #: True when the database holds no response at all (a new installation).
     empty_database: bool = False
+    #: The teams each agent answered for this month, by name (usually one).
+    agent_teams: dict[str, tuple[str, ...]] = field(default_factory=dict)
