@@ -144,9 +144,6 @@ _STRINGS: dict[str, tuple[str, str]] = {
     ),
     "funnel_title": ("{measure} (all together {target})", "{measure} (alle zusammen {target})"),
     "funnel_x": ("n (answers)", "n (Antworten)"),
-    "funnel_target": ("all together", "alle zusammen"),
-    "funnel_95": ("95 % limits", "95-%-Grenzen"),
-    "funnel_998": ("99.8 % limits", "99,8-%-Grenzen"),
     "funnel_caption_team": (
         "One dot per team: its share against its number of answers n. Solid line: the share "
         "of all teams together; dashed: 95 % limits, dotted: 99.8 % limits, exact binomial "
@@ -189,17 +186,16 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "funnel_below": ("lower than expected", "niedriger als erwartet"),
     "funnel_beyond_998": ("beyond 99.8 % too", "auch jenseits von 99,8 %"),
     "funnel_within_team": (
-        "{k} of {m} teams are within expected variation on both measures. Of {c} such "
+        "Within expected variation on both measures: {k} of {m} teams. Of {c} such "
         "comparisons, about {e} fall outside the 95 % limits by chance alone.",
-        "{k} von {m} Teams liegen bei beiden Kennzahlen im Rahmen der erwarteten Streuung. Von "
-        "{c} solchen Vergleichen fallen etwa {e} allein durch Zufall aus den 95-%-Grenzen.",
+        "Bei beiden Kennzahlen im Rahmen der erwarteten Streuung: {k} von {m} Teams. Von {c} "
+        "solchen Vergleichen fallen etwa {e} allein durch Zufall aus den 95-%-Grenzen.",
     ),
     "funnel_within_agent": (
-        "{k} of {m} agents are within expected variation on both measures. Of {c} such "
+        "Within expected variation on both measures: {k} of {m} agents. Of {c} such "
         "comparisons, about {e} fall outside the 95 % limits by chance alone.",
-        "{k} von {m} Mitarbeitenden liegen bei beiden Kennzahlen im Rahmen der erwarteten "
-        "Streuung. Von {c} solchen Vergleichen fallen etwa {e} allein durch Zufall aus den "
-        "95-%-Grenzen.",
+        "Bei beiden Kennzahlen im Rahmen der erwarteten Streuung: {k} von {m} Mitarbeitenden. "
+        "Von {c} solchen Vergleichen fallen etwa {e} allein durch Zufall aus den 95-%-Grenzen.",
     ),
     "empathy_heading": (
         "Solution without empathy: helped, but not understood?",
@@ -235,14 +231,19 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "named with their direction; the others are within expected variation. Solution without "
         "empathy is the exact McNemar test per agent (two-sided, 5 %) on the paired answers: "
         "helped only against understood only. Among many units some fall outside by chance: "
-        "about one in twenty at 95 %.",
+        "about one in twenty at 95 %. A unit counts as outside when its exact binomial tail "
+        "probability is below 2.5 % (0.1 % for 99.8 %). The CES carries Student’s t-interval "
+        "for a mean, its change Welch’s.",
         "Teams und Mitarbeitende werden in Funnel-Plots verglichen (Spiegelhalter 2005): der "
         "Anteil jeder Einheit über ihrem n, mit Kontrollgrenzen bei 95 % und 99,8 % um den "
         "Anteil aller Einheiten zusammen, exakte Binomialquantile mit Interpolation. Einheiten "
         "außerhalb der 95-%-Grenzen werden mit ihrer Richtung genannt; die übrigen liegen im "
         "Rahmen der erwarteten Streuung. Lösung ohne Empathie ist der exakte McNemar-Test je "
         "Person (zweiseitig, 5 %) auf den gepaarten Antworten: nur geholfen gegen nur verstanden. "
-        "Unter vielen Einheiten fallen einige zufällig heraus: bei 95 % etwa jede zwanzigste.",
+        "Unter vielen Einheiten fallen einige zufällig heraus: bei 95 % etwa jede zwanzigste. "
+        "Als außerhalb gilt eine Einheit, wenn ihre exakte binomiale Randwahrscheinlichkeit "
+        "unter 2,5 % liegt (unter 0,1 % für 99,8 %). Der CES trägt das t-Intervall nach Student "
+        "für einen Mittelwert, seine Veränderung das nach Welch.",
     ),
     "helped_only_short": ("Helped only", "Nur geholfen"),
     "understood_only_short": ("Understood only", "Nur verstanden"),

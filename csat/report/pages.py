@@ -200,8 +200,8 @@ def _group_table(
         for g in shown
     ]
     if teams is not None:
-        first = [Column(words("team"), 1.0), Column(words(by), 1.35)]
-        widths = (0.4, 0.75, 1.0, 0.7, 1.0)
+        first = [Column(words("team"), 0.95), Column(words(by), 1.3)]
+        widths = (0.4, 0.85, 1.0, 0.75, 1.0)
     else:
         first = [Column(words(by), 2.0)]
         widths = (0.45, 0.9, 1.05, 0.8, 1.05)
