@@ -51,7 +51,8 @@ def test_report_writes_the_default_path_and_prints_headlines(
     lines = result.stdout.splitlines()
     assert lines[0].startswith("reports/csat-2026-10.pdf (")
     assert "  responses   12" in lines
-    assert any(line.startswith("  understood  66.7% [") for line in lines)
+    assert any(line.startswith("  understood  66.7% [") and "; " in line for line in lines)
+    assert any(line.startswith("  ces         5.18 [") for line in lines)  # t-interval
     assert (tmp_path / "reports" / "csat-2026-10.pdf").exists()
 
 

@@ -40,22 +40,18 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "n": ("n", "n"),
     "vs_prev": ("vs. {month}", "ggü. {month}"),
     "summary_note": (
-        "[a; b] is the 95 % interval of the value before it, in the same unit. pp: percentage "
-        "points, the difference between two percentages (from 75 % to 80 % is +5 pp). "
-        "n is the number of answers behind each figure: not every response answers every "
-        "question (overall and effort are optional), so CSAT and CES rest on fewer answers "
-        "than understood and helped; the response rate’s n is the invitations delivered. "
-        "CES is the mean agreement with “It was easy to get my issue handled” (1 = strongly "
-        "disagree, 7 = strongly agree), with Student’s t-interval; its change carries "
-        "Welch’s t-interval.",
-        "[a; b] ist das 95-%-Intervall des Werts davor, in derselben Einheit. Pp.: "
-        "Prozentpunkte, die Differenz zweier Prozentwerte (von 75 % auf 80 % sind +5 Pp.). "
-        "n ist die Zahl der Antworten hinter jedem Wert: Nicht jede Rückmeldung beantwortet "
-        "jede Frage (Gesamturteil und Aufwand sind freiwillig), daher beruhen CSAT und CES auf "
-        "weniger Antworten als Verstanden und Geholfen; das n der Rücklaufquote sind die "
-        "zugestellten Einladungen. CES ist die mittlere Zustimmung zu „Es war einfach, mein "
-        "Anliegen zu klären“ (1 = stimme überhaupt nicht zu, 7 = stimme voll zu), mit dem "
-        "t-Intervall nach Student; seine Veränderung trägt das t-Intervall nach Welch.",
+        "[a; b]: the 95 % interval of the value before it, in its unit. pp: percentage points, "
+        "the difference of two percentages (75 % to 80 % is +5 pp). n: the answers behind a "
+        "figure; overall and effort are optional, so CSAT and CES have fewer than understood "
+        "and helped, and the response rate counts invitations delivered. CES: mean agreement "
+        "with “It was easy to get my issue handled” (1–7), with Student’s t-interval; its "
+        "change with Welch’s.",
+        "[a; b]: das 95-%-Intervall des Werts davor, in seiner Einheit. Pp.: Prozentpunkte, "
+        "die Differenz zweier Prozentwerte (von 75 % auf 80 % sind +5 Pp.). n: die Antworten "
+        "hinter einem Wert; Gesamturteil und Aufwand sind freiwillig, daher haben CSAT und CES "
+        "weniger als Verstanden und Geholfen, und die Rücklaufquote zählt zugestellte "
+        "Einladungen. CES: mittlere Zustimmung zu „Es war einfach, mein Anliegen zu klären“ "
+        "(1–7), mit dem t-Intervall nach Student; seine Veränderung mit dem nach Welch.",
     ),
     "both": ("Helped and understood", "Geholfen und verstanden"),
     "helped_only": (

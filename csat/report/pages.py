@@ -157,7 +157,7 @@ def quadrant_section(doc: Document, report: MonthReport, words: Words) -> None:
         first=words.month(report.trend[0].month),
         last=words.month(report.trend[-1].month),
     )
-    quadrant_trend(doc.axes(3.5, below=0.75), report.trend, words, title)
+    quadrant_trend(doc.axes(3.3, below=0.75), report.trend, words, title)
 
 
 def trend_section(doc: Document, report: MonthReport, words: Words) -> None:
