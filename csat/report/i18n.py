@@ -201,16 +201,16 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "For each agent with at least {n} responses, the exact McNemar test compares the "
         "customers who were helped but did not feel understood (helped only) with those who "
         "felt understood but were not helped (understood only). The same customers answered "
-        "both questions, so this is a paired comparison: two-sided, at the 5 % level. {k} "
-        "agents were compared, {s} with fewer responses were not. Even if no agent differed, "
+        "both questions, so this is a paired comparison: two-sided, at the 5 % level. Agents "
+        "compared: {k}; not compared, with fewer responses: {s}. Even if no agent differed, "
         "about one in twenty would be flagged by chance: here about {e}.",
         "Für alle Mitarbeitenden mit mindestens {n} Antworten vergleicht der exakte "
         "McNemar-Test die Kunden, denen geholfen wurde, die sich aber nicht verstanden "
         "fühlten (nur geholfen), mit denen, die sich verstanden fühlten, denen aber nicht "
         "geholfen wurde (nur verstanden). Dieselben Kunden haben beide Fragen beantwortet; es "
-        "ist also ein gepaarter Vergleich, zweiseitig auf dem 5-%-Niveau. Verglichen wurden {k} "
-        "Mitarbeitende, {s} mit weniger Antworten nicht. Selbst wenn sich niemand unterschiede, "
-        "fiele etwa jede zwanzigste Person zufällig auf: hier etwa {e}.",
+        "ist also ein gepaarter Vergleich, zweiseitig auf dem 5-%-Niveau. Verglichen: {k} "
+        "Mitarbeitende; nicht verglichen, weil mit weniger Antworten: {s}. Selbst wenn sich "
+        "niemand unterschiede, fiele etwa jede zwanzigste Person zufällig auf: hier etwa {e}.",
     ),
     "empathy_none": (
         "No agent differs clearly in either direction this month.",
