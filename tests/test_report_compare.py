@@ -5,6 +5,7 @@ tables in name order, funnel verdicts and solution without empathy."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from matplotlib.figure import Figure
@@ -124,3 +125,22 @@ def test_the_team_scatter_is_zoomed_to_the_data() -> None:
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     assert 0.5 < x0 < 0.64 and 0.89 < x1 < 1.0
     assert 0.6 < y0 < 0.72 and 0.78 < y1 < 0.9
+
+
+def test_a_survey_without_the_helped_dimension_still_compares_on_understood(
+    tmp_path: Path,
+) -> None:
+    """The quick survey may be trimmed to one question: the helped funnel says "no data"."""
+    engine = create_csat_engine(f"sqlite:///{tmp_path / 'csat.db'}")
+    metadata.create_all(engine)
+    try:
+        add_responses(engine, [Row(AT, 5 if i % 3 else 2, None, None, agent=f"a{i % 4}",
+                                   team=f"T{i % 2}") for i in range(80)])  # fmt: skip
+        path = tmp_path / "understood-only.pdf"
+        render_report(engine, OCT, path, lang="en", now=NOW)
+    finally:
+        engine.dispose()
+    body = pdf_text(path)
+    assert "Agents compared: funnel plots" in body
+    assert "No responses in this period." in body  # the empty helped funnel
+    assert "Helped: all within expected variation." in body

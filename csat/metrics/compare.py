@@ -43,8 +43,9 @@ class UnitFunnels:
 
     @property
     def compared(self) -> int:
-        """Units with enough responses: those that can be flagged."""
-        return len({u.name for u in self.understood.units} - self.small)
+        """Units with enough responses on either funnel: those that can be flagged."""
+        names = {u.name for u in self.understood.units} | {u.name for u in self.helped.units}
+        return len(names - self.small)
 
     @property
     def within(self) -> int:

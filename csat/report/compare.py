@@ -45,6 +45,11 @@ def funnel_chart(ax: Axes, data: Funnel, small: frozenset[str], words: Words, ti
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     units = list(data.units)
+    ax.set_title(drawable(title), fontsize=8.5, loc="left")
+    if not units:  # a survey without this dimension
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, words("no_data"), ha="center", va="center", fontsize=8, parse_math=False)
+        return
     largest = max(u.n for u in units)
     smallest = min(u.n for u in units)
     start = max(1, smallest - max(2, smallest // 4))
@@ -80,7 +85,6 @@ def funnel_chart(ax: Axes, data: Funnel, small: frozenset[str], words: Words, ti
         ax.spines[side].set_visible(False)
     ax.tick_params(labelsize=7)
     ax.set_xlabel(words("funnel_x"), fontsize=7.5)
-    ax.set_title(drawable(title), fontsize=8.5, loc="left")
 
 
 def _dot(ax: Axes, unit: FunnelUnit, small: bool, outside: bool) -> None:
@@ -182,7 +186,7 @@ def funnel_block(
 ) -> None:
     """The understood and helped funnels of teams or agents, their caption and verdicts."""
     funnels = unit_funnels(groups)
-    if len(funnels.understood.units) < 2:
+    if funnels.compared + len(funnels.small) < 2:
         return  # one unit is its own target: nothing to compare
     doc.subheading(words(f"funnel_heading_{by}"), keep=2.9)
     row = doc.axes_row(2.6, 2)
