@@ -111,7 +111,7 @@ def test_solution_without_empathy_names_the_agent_and_the_method(text: str) -> N
     assert f"bob 30 30 0 {words.p_value(0.0)} {words('empathy_helped')}" in section
     assert "cat 30" not in section  # 15 helped only, 15 understood only: no difference
     if words.lang == "en":
-        assert "Agents compared: 3; not compared, with fewer responses: 1." in section
+        assert "Agents compared: 3; not compared (fewer responses): 1." in section
         assert "about one in twenty would be flagged by chance: here about 0.2." in section
 
 

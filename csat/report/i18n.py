@@ -131,7 +131,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     ),
     "scatter_title": (
         "Teams: helped against understood (point size = n; axes cover the data only)",
-        "Teams: Geholfen gegen Verstanden (Punktgröße = n; Achsen nur über den Datenbereich)",
+        "Teams: Geholfen gegen Verstanden (Punktgröße = n; Achsen zeigen nur den Datenbereich)",
     ),
     "funnel_heading_team": ("Teams compared: funnel plots", "Teams im Vergleich: Funnel-Plots"),
     "funnel_heading_agent": (
@@ -185,13 +185,14 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Within expected variation on both measures: {k} of {m} teams. Of {c} such "
         "comparisons, about {e} fall outside the 95 % limits by chance alone.",
         "Bei beiden Kennzahlen im Rahmen der erwarteten Streuung: {k} von {m} Teams. Von {c} "
-        "solchen Vergleichen fallen etwa {e} allein durch Zufall aus den 95-%-Grenzen.",
+        "solchen Vergleichen liegen etwa {e} allein durch Zufall außerhalb der 95-%-Grenzen.",
     ),
     "funnel_within_agent": (
         "Within expected variation on both measures: {k} of {m} agents. Of {c} such "
         "comparisons, about {e} fall outside the 95 % limits by chance alone.",
         "Bei beiden Kennzahlen im Rahmen der erwarteten Streuung: {k} von {m} Mitarbeitenden. "
-        "Von {c} solchen Vergleichen fallen etwa {e} allein durch Zufall aus den 95-%-Grenzen.",
+        "Von {c} solchen Vergleichen liegen etwa {e} allein durch Zufall außerhalb der "
+        "95-%-Grenzen.",
     ),
     "empathy_heading": (
         "Solution without empathy: helped, but not understood?",
@@ -202,14 +203,14 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "customers who were helped but did not feel understood (helped only) with those who "
         "felt understood but were not helped (understood only). The same customers answered "
         "both questions, so this is a paired comparison: two-sided, at the 5 % level. Agents "
-        "compared: {k}; not compared, with fewer responses: {s}. Even if no agent differed, "
+        "compared: {k}; not compared (fewer responses): {s}. Even if no agent differed, "
         "about one in twenty would be flagged by chance: here about {e}.",
         "Für alle Mitarbeitenden mit mindestens {n} Antworten vergleicht der exakte "
         "McNemar-Test die Kunden, denen geholfen wurde, die sich aber nicht verstanden "
         "fühlten (nur geholfen), mit denen, die sich verstanden fühlten, denen aber nicht "
         "geholfen wurde (nur verstanden). Dieselben Kunden haben beide Fragen beantwortet; es "
         "ist also ein gepaarter Vergleich, zweiseitig auf dem 5-%-Niveau. Verglichen: {k} "
-        "Mitarbeitende; nicht verglichen, weil mit weniger Antworten: {s}. Selbst wenn sich "
+        "Mitarbeitende; nicht verglichen (zu wenige Antworten): {s}. Selbst wenn sich "
         "niemand unterschiede, fiele etwa jede zwanzigste Person zufällig auf: hier etwa {e}.",
     ),
     "empathy_none": (
@@ -225,20 +226,21 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "against its n, with control limits at 95 % and 99.8 % around the share of all units "
         "together, exact binomial quantiles with interpolation. Units outside the 95 % limits are "
         "named with their direction; the others are within expected variation. Solution without "
-        "empathy is the exact McNemar test per agent (two-sided, 5 %) on the paired answers: "
-        "helped only against understood only. Among many units some fall outside by chance: "
-        "about one in twenty at 95 %. A unit counts as outside when its exact binomial tail "
-        "probability is below 2.5 % (0.1 % for 99.8 %). The CES carries Student’s t-interval "
-        "for a mean, its change Welch’s.",
+        "empathy is tested per agent with the exact McNemar test (two-sided, 5 %) on the paired "
+        "answers: helped only against understood only. Among many units some fall outside by "
+        "chance: about one in twenty at 95 %. A unit counts as outside when its exact binomial "
+        "tail probability is below 2.5 % (0.1 % for 99.8 %). The CES carries Student’s "
+        "t-interval for a mean, its change Welch’s.",
         "Teams und Mitarbeitende werden in Funnel-Plots verglichen (Spiegelhalter 2005): der "
         "Anteil jeder Einheit über ihrem n, mit Kontrollgrenzen bei 95 % und 99,8 % um den "
         "Anteil aller Einheiten zusammen, exakte Binomialquantile mit Interpolation. Einheiten "
         "außerhalb der 95-%-Grenzen werden mit ihrer Richtung genannt; die übrigen liegen im "
-        "Rahmen der erwarteten Streuung. Lösung ohne Empathie ist der exakte McNemar-Test je "
-        "Person (zweiseitig, 5 %) auf den gepaarten Antworten: nur geholfen gegen nur verstanden. "
+        "Rahmen der erwarteten Streuung. Lösung ohne Empathie prüft je Person der exakte "
+        "McNemar-Test (zweiseitig, 5 %) auf den gepaarten Antworten: nur geholfen gegen nur "
+        "verstanden. "
         "Unter vielen Einheiten fallen einige zufällig heraus: bei 95 % etwa jede zwanzigste. "
-        "Als außerhalb gilt eine Einheit, wenn ihre exakte binomiale Randwahrscheinlichkeit "
-        "unter 2,5 % liegt (unter 0,1 % für 99,8 %). Der CES trägt das t-Intervall nach Student "
+        "Als außerhalb gilt eine Einheit, wenn ihr exakter einseitiger Binomial-p-Wert unter "
+        "2,5 % liegt (unter 0,1 % für 99,8 %). Der CES trägt das t-Intervall nach Student "
         "für einen Mittelwert, seine Veränderung das nach Welch.",
     ),
     "helped_only_short": ("Helped only", "Nur geholfen"),

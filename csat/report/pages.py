@@ -200,8 +200,8 @@ def _group_table(
         for g in shown
     ]
     if teams is not None:
-        first = [Column(words("team"), 0.95), Column(words(by), 1.3)]
-        widths = (0.4, 0.85, 1.0, 0.75, 1.0)
+        first = [Column(words("team"), 0.95), Column(words(by), 1.25)]
+        widths = (0.35, 0.85, 1.1, 0.75, 1.1)
     else:
         first = [Column(words(by), 2.0)]
         widths = (0.45, 0.9, 1.05, 0.8, 1.05)
@@ -213,7 +213,7 @@ def _group_table(
             Column(words("interval"), widths[2]),
             Column(words("helped"), widths[3], "right"),
             Column(words("interval"), widths[4]),
-            Column("", 0.6),
+            Column("", 0.6 if teams is None else 0.5),
         ],
         rows,
         muted_rows=[g.small for g in shown],
