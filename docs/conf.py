@@ -40,7 +40,8 @@ default_role = "code"
 nitpicky = True
 nitpick_ignore_regex = [
     # Libraries without an inventory here: their names stay plain text.
-    (r"py:.*", r"(alembic|jinja2)\..*"),
+    (r"py:.*", r"(alembic|jinja2|matplotlib|pypdf)\..*"),
+    (r"py:.*", r"PdfPages"),
     (r"py:.*", r"BaseLoader"),
     # SQLAlchemy 2's Mapped (the inventory is of SQLAlchemy 1.4).
     (r"py:.*", r"(sqlalchemy\.orm\.base\.)?Mapped"),

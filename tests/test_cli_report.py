@@ -52,7 +52,8 @@ def test_report_writes_the_default_path_and_prints_headlines(
     lines = result.stdout.splitlines()
     assert lines[0].startswith("reports/csat-2026-10.pdf (")
     assert "  responses   12" in lines
-    assert any(line.startswith("  understood  66.7% [") for line in lines)
+    assert any(line.startswith("  understood  66.7% [") and "; " in line for line in lines)
+    assert any(line.startswith("  ces         5.18 [") for line in lines)  # t-interval
     assert (tmp_path / "reports" / "csat-2026-10.pdf").exists()
 
 
@@ -77,6 +78,8 @@ def test_metrics_json_and_table(db: str) -> None:
     assert month["understood"]["n"] == 12
     assert month["understood"]["low"] < 8 / 12 < month["understood"]["high"]
     assert month["ces"]["mean"] == pytest.approx((8 * 6 + 3 * 3) / 11)
+    assert month["ces"]["n"] == 11
+    assert month["ces"]["low"] < month["ces"]["mean"] < month["ces"]["high"]  # t-interval
     table = run("metrics", "--db", db, "--month", "2026-10", "--by", "team")
     assert table.exit_code == 0
     lines = table.stdout.splitlines()

@@ -8,11 +8,13 @@ in the fast mode (same data, answers recorded through the service).
 
 from __future__ import annotations
 
+import functools
 import math
 import multiprocessing
 import os
 import re
 from collections import Counter
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -39,7 +41,9 @@ from csat.demo import (
 )
 from csat.demo.leads import leads_setting
 from csat.demo.population import ZONE
-from csat.demo.profiles import LEADS
+from csat.demo.profiles import LEADS, Agent
+from csat.metrics.compare import empathy_check, unit_funnels
+from csat.metrics.funnel import Position, funnel, mcnemar_exact
 from csat.metrics.stats import Interval
 from csat.storage.models import (
     Event,
@@ -288,14 +292,32 @@ def _comparisons(seed: int, directory: Path) -> list[Comparison]:
     return found
 
 
+@dataclass(frozen=True)
+class Years:
+    """The demo years of seeds 1 to 6 (to mid-August 2026) and their Events-page comparisons."""
+
+    directory: Path
+    comparisons: list[Comparison]
+
+    def engine(self, seed: int) -> Engine:
+        """An engine on ``seed``'s year."""
+        return create_engine(f"sqlite:///{self.directory / f'year-{seed}.db'}")
+
+
 @pytest.fixture(scope="module")
-def comparisons(tmp_path_factory: pytest.TempPathFactory) -> list[Comparison]:
-    """The Events-page comparisons of seeds 1 to 6 (two demo years at a time)."""
+def years(tmp_path_factory: pytest.TempPathFactory) -> Years:
+    """Seeds 1 to 6, built two demo years at a time."""
     directory = tmp_path_factory.mktemp("effect")
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
-        years = pool.map(_comparisons, EFFECT_SEEDS, [directory] * len(EFFECT_SEEDS))
-        return [c for year in years for c in year]
+        found = pool.map(_comparisons, EFFECT_SEEDS, [directory] * len(EFFECT_SEEDS))
+        return Years(directory, [c for year in found for c in year])
+
+
+@pytest.fixture(scope="module")
+def comparisons(years: Years) -> list[Comparison]:
+    """The Events-page comparisons of seeds 1 to 6."""
+    return years.comparisons
 
 
 def _allowed_misses(n: int, miss_rate: float = 0.05, alpha: float = 0.01) -> int:
@@ -388,3 +410,195 @@ def test_emails_nobody_keeps_are_removed_batch_by_batch(tmp_path: Path) -> None:
     assert len(left) >= 28  # the outbox existed all month
     assert max(left) == 0  # each send's files were removed once sent
     assert set(shm.glob("csat-demo-outbox-*")) == before
+
+
+# -- the planted profiles, found by the report's comparisons -------------------------
+
+#: The five months before the training: every agent's customers answer as the profile says.
+PROFILE_MONTHS = tuple(metrics.add_months(date(2025, 11, 1), i) for i in range(5))
+SOLVES, LISTENS, BETWEEN = "solves, leaves people unheard", "listens, solves less", "in between"
+ABOVE = frozenset({Position.ABOVE_95, Position.ABOVE_998})
+BELOW = frozenset({Position.BELOW_95, Position.BELOW_998})
+BY_NAME = {agent.name: agent for agent in AGENTS}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One agent in one seed's monthly report: what the report says, what the profile predicts.
+
+    Only agents the report compares (at least the minimum n of responses).
+    """
+
+    seed: int
+    month: date
+    agent: Agent
+    #: Solution without empathy: the paired test flags helped only > understood only.
+    without_empathy: bool
+    p_without_empathy: float
+    #: A listener's mark on the funnels: understood above or helped below the 95 % limits.
+    listens: bool
+    p_listens: float
+
+
+@functools.cache
+def _flags(helped_only: int, understood_only: int) -> bool:
+    return mcnemar_exact("", helped_only, understood_only).flagged()
+
+
+def _p_without_empathy(n: int, understood: float, helped: float) -> float:
+    """P(the paired test flags an agent with ``n`` answers), each customer understood with
+    probability ``understood`` and helped with ``helped``, independently, as the demo draws
+    them: the multinomial of (helped only, understood only, the rest) summed over the flags."""
+    ho, uo = helped * (1 - understood), understood * (1 - helped)
+    rest = 1 - ho - uo
+    return math.fsum(
+        math.comb(n, a) * math.comb(n - a, b) * ho**a * uo**b * rest ** (n - a - b)
+        for a in range(n + 1)
+        for b in range(min(a, n - a + 1))  # b < a: only "more often helped" is flagged
+        if _flags(a, b)
+    )
+
+
+@functools.cache
+def _position(successes: int, n: int, target: float) -> Position:
+    return funnel([("unit", successes, n)], target=target).units[0].position
+
+
+def _p_outside(n: int, p: float, target: float, side: frozenset[Position]) -> float:
+    """P(a unit with ``n`` answers, each a success with ``p``, lands on ``side`` of the
+    funnel around ``target``)."""
+    return math.fsum(
+        math.comb(n, x) * p**x * (1 - p) ** (n - x)
+        for x in range(n + 1)
+        if _position(x, n, target) in side
+    )
+
+
+def _verdicts(years: Years, seed: int) -> list[Verdict]:
+    """Every compared agent of ``seed``'s reports for PROFILE_MONTHS.
+
+    The funnels' predictions take the month's overall share as given (an
+    agent's own answers are about a twentieth of it).
+    """
+    engine = years.engine(seed)
+    try:
+        found = []
+        for month in PROFILE_MONTHS:
+            agents = metrics.breakdown(engine, month, "agent")
+            check, funnels = empathy_check(agents), unit_funnels(agents)
+            without_empathy = {t.name for t in check.without_empathy}
+            up = {u.name for u in funnels.flagged("understood") if u.position in ABOVE}
+            down = {u.name for u in funnels.flagged("helped") if u.position in BELOW}
+            for group in agents:
+                if group.small:
+                    continue
+                agent = BY_NAME[str(group.key)]
+                up_p = _p_outside(
+                    group.understood.n, agent.understood, funnels.understood.target, ABOVE
+                )
+                down_p = _p_outside(group.helped.n, agent.helped, funnels.helped.target, BELOW)
+                found.append(
+                    Verdict(
+                        seed,
+                        month,
+                        agent,
+                        agent.name in without_empathy,
+                        _p_without_empathy(group.quadrants.n, agent.understood, agent.helped),
+                        agent.name in up or agent.name in down,
+                        1 - (1 - up_p) * (1 - down_p),
+                    )
+                )
+        return found
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def verdicts(years: Years) -> list[Verdict]:
+    """The compared agents of every pre-training monthly report of seeds 1 to 6."""
+    return [v for seed in EFFECT_SEEDS for v in _verdicts(years, seed)]
+
+
+def _count_bounds(chances: Sequence[float], alpha: float = 0.01) -> tuple[int, int]:
+    """The fewest and the most flags, of independent events with these ``chances``, that a
+    correct pipeline goes below or above with probability under ``alpha`` (each side)."""
+    pmf = [1.0]  # Poisson binomial, one event at a time
+    for p in chances:
+        pmf = [a * (1 - p) + b * p for a, b in zip([*pmf, 0.0], [0.0, *pmf], strict=True)]
+    low = next(k for k in range(len(pmf)) if math.fsum(pmf[: k + 1]) >= alpha)
+    high = next(k for k in range(len(pmf)) if math.fsum(pmf[k + 1 :]) < alpha)
+    return low, high
+
+
+def test_count_bounds_are_the_binomial_ones_for_equal_chances() -> None:
+    for n in (12, 24, 60):
+        assert _count_bounds([0.05] * n)[1] == _allowed_misses(n)
+    assert _count_bounds([0.5] * 20) == (5, 15)  # P(X <= 4) = P(X >= 16) = 0.59 %
+    assert _count_bounds([1.0] * 5) == (5, 5)
+
+
+def _by_profile(verdicts: Sequence[Verdict], profile: str) -> list[Verdict]:
+    found = [v for v in verdicts if v.agent.profile == profile]
+    assert len(found) > 40, profile  # enough monthly reports to judge
+    return found
+
+
+def test_the_paired_test_flags_the_planted_solvers_in_most_reports(
+    verdicts: list[Verdict],
+) -> None:
+    """Solution without empathy in the monthly reports before the training, seeds 1 to 6.
+
+    The agents planted as "solves, leaves people unheard" (understood 0.33 to
+    0.46, helped 0.84 to 0.90) are flagged in most of the reports that compare
+    them; the "in between" agents mostly not (their customers, too, are more
+    often helped than understood, 0.70 to 0.80 against 0.47 to 0.72, so a
+    flag for them is rare but not wrong); the listeners (understood above
+    helped) almost never. Beyond that, each profile's count of flags must be
+    what a correct pipeline gives: the chance of each flag follows exactly
+    from the profile and the agent's n (the demo draws understood and helped
+    independently), and the count must lie inside the central 98 % of the
+    resulting Poisson binomial distribution, as the planted-effect test
+    allows misses up to a 1 % tail. A test with the directions swapped, a
+    wrong p-value or the wrong answers paired lands far outside.
+    """
+    for profile in (SOLVES, LISTENS, BETWEEN):
+        mine = _by_profile(verdicts, profile)
+        flagged = sum(v.without_empathy for v in mine)
+        low, high = _count_bounds([v.p_without_empathy for v in mine])
+        assert low <= flagged <= high, (profile, flagged, low, high, len(mine))
+    solvers, between = _by_profile(verdicts, SOLVES), _by_profile(verdicts, BETWEEN)
+    assert sum(v.without_empathy for v in solvers) > len(solvers) / 2
+    assert sum(v.without_empathy for v in between) < len(between) / 4
+    assert sum(v.without_empathy for v in _by_profile(verdicts, LISTENS)) <= 2
+
+
+def test_the_funnels_flag_the_planted_listeners_in_most_seeds(verdicts: list[Verdict]) -> None:
+    """The "listens, solves less" agents on the funnels, before the training, seeds 1 to 6.
+
+    Their mark is understood above or helped below the 95 % limits. With about
+    20 answers a month and helped 0.55 to 0.62 against about 0.76 overall, one
+    monthly report catches them about half the time; within the five months
+    of a seed, most of them are caught at least once, and the "in between"
+    agents mostly not. Both the monthly counts and the per-seed counts must
+    lie inside the central 98 % of their Poisson binomial distribution
+    (chances from the profiles, as above).
+    """
+    for profile in (SOLVES, LISTENS, BETWEEN):
+        mine = _by_profile(verdicts, profile)
+        flagged = sum(v.listens for v in mine)
+        low, high = _count_bounds([v.p_listens for v in mine])
+        assert low <= flagged <= high, (profile, flagged, low, high, len(mine))
+    per_seed: dict[tuple[int, str], list[Verdict]] = {}
+    for v in verdicts:
+        per_seed.setdefault((v.seed, v.agent.name), []).append(v)
+    caught: dict[str, list[bool]] = {}
+    chances: dict[str, list[float]] = {}
+    for (_, name), months in per_seed.items():
+        profile = BY_NAME[name].profile
+        caught.setdefault(profile, []).append(any(v.listens for v in months))
+        chances.setdefault(profile, []).append(1 - math.prod(1 - v.p_listens for v in months))
+    for profile in (LISTENS, BETWEEN):
+        low, high = _count_bounds(chances[profile])
+        assert low <= sum(caught[profile]) <= high, (profile, caught[profile], low, high)
+    assert sum(caught[LISTENS]) > len(caught[LISTENS]) / 2
+    assert sum(caught[BETWEEN]) < len(caught[BETWEEN]) / 2

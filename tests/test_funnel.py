@@ -86,3 +86,28 @@ def test_mcnemar_exact_matches_the_binomial_test(
     test = mcnemar_exact("ana", helped_only, understood_only)
     assert test.p_value == pytest.approx(p_value, rel=1e-12)
     assert test.flagged() is flagged
+
+
+@pytest.mark.parametrize(
+    ("successes", "n", "p0", "position"),
+    [
+        # 10 of 10 at p0 = 0.8: P = 0.8**10 = 0.107, though above the drawn 97.5 % curve (0.977)
+        (10, 10, 0.8, Position.WITHIN),
+        (23, 23, 0.8, Position.ABOVE_95),  # P = 0.8**23 = 0.0059: above 95 %, not 99.8 %
+        (31, 31, 0.8, Position.ABOVE_998),  # P = 0.8**31 = 0.00099
+        (30, 30, 0.8, Position.ABOVE_95),  # P = 0.00124
+        (0, 10, 0.3, Position.WITHIN),  # P = 0.7**10 = 0.028
+        (0, 11, 0.3, Position.BELOW_95),  # P = 0.0198
+        (0, 20, 0.3, Position.BELOW_998),  # P = 0.0008
+        (3, 10, 0.0, Position.ABOVE_998),  # no variation: anything but 0 is beyond
+        (10, 10, 1.0, Position.WITHIN),
+        (9, 10, 1.0, Position.BELOW_998),
+    ],
+)
+def test_units_are_placed_by_their_exact_tail_not_the_interpolated_curve(
+    successes: int, n: int, p0: float, position: Position
+) -> None:
+    (placed,) = funnel([("u", successes, n)], target=p0).units
+    assert placed.position is position
+    if (successes, n) == (10, 10) and p0 == 0.8:
+        assert placed.share > placed.limits.high95  # drawn above the curve, yet within

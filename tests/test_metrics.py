@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from statistics import mean, stdev
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from csat import metrics
 from csat.metrics import Share
+from csat.metrics.stats import t_quantile
 from csat.storage.models import Event, Invitation, Response
 from tests.metrics_data import Row, add_responses, add_unanswered
 
@@ -249,6 +251,12 @@ def test_sql_aggregates_equal_python(engine: Engine, data: list[tuple]) -> None:
     efforts = [r[3] for r in month if r[3] is not None]
     assert s.effort.n == len(efforts)
     assert s.effort.total == pytest.approx(sum(efforts))
+    assert s.effort.squares == pytest.approx(sum(e * e for e in efforts))
+    if len(efforts) >= 2:  # the t-interval's half width: t(0.975, n - 1) * s / sqrt(n)
+        ci = s.effort.interval
+        assert ci is not None
+        half = t_quantile(0.975, len(efforts) - 1) * stdev(efforts) / len(efforts) ** 0.5
+        assert (ci.low, ci.high) == pytest.approx((mean(efforts) - half, mean(efforts) + half))
     both = [r for r in month if r[0] is not None and r[1] is not None]
     assert s.quadrants.both == sum(r[0] >= 4 and r[1] >= 4 for r in both)
     assert s.quadrants.neither == sum(r[0] < 4 and r[1] < 4 for r in both)

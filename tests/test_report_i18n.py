@@ -16,6 +16,7 @@ def test_german_numbers_and_dates() -> None:
     assert de.points(0.031) == "+3,1 Pp."
     assert de.points(-0.031) == "−3,1 Pp."
     assert de.decimal(3.6666) == "3,7"
+    assert de.span(0.754, 0.839) == "[75,4; 83,9]"
     assert de.integer(12345) == "12.345"
     assert de.month(date(2026, 10, 1)) == "Oktober 2026"
     assert de.date(date(2026, 6, 15)) == "15.06.2026"
@@ -28,7 +29,8 @@ def test_english_numbers_and_dates() -> None:
     assert en.percent(None) == "–"
     assert en.points(0.031) == "+3.1 pp"
     assert en.integer(12345) == "12,345"
-    assert en.span(0.1, 0.25) == "10.0% – 25.0%"
+    assert en.span(0.1, 0.25) == "[10.0; 25.0]"
+    assert en.bracket(-5.74, 6.26, signed=True) == "[−5.7; +6.3]"
     assert en.month(date(2026, 10, 1)) == "October 2026"
     assert en("small", n=10) == "n < 10"
 

@@ -67,7 +67,18 @@ def _percent(share: metrics.Share) -> str:
     value, interval = share.value, share.interval
     if value is None or interval is None:
         return "–"
-    return f"{100 * value:.1f}% [{100 * interval.low:.1f}–{100 * interval.high:.1f}]"
+    return f"{100 * value:.1f}% [{100 * interval.low:.1f}; {100 * interval.high:.1f}]"
+
+
+def _mean(mean: metrics.Mean) -> str:
+    value, interval = mean.value, mean.interval
+    if value is None:
+        return "–"
+    return (
+        f"{value:.2f}"
+        if interval is None
+        else f"{value:.2f} [{interval.low:.2f}; {interval.high:.2f}]"
+    )
 
 
 def _share_data(share: metrics.Share | None) -> dict[str, Any] | None:
@@ -85,6 +96,7 @@ def _share_data(share: metrics.Share | None) -> dict[str, Any] | None:
 
 def summary_data(summary: metrics.Summary) -> dict[str, Any]:
     """A summary as JSON-ready data."""
+    ces = summary.effort.interval
     return {
         "key": summary.key,
         "responses": summary.responses,
@@ -92,7 +104,12 @@ def summary_data(summary: metrics.Summary) -> dict[str, Any]:
         "understood": _share_data(summary.understood),
         "helped": _share_data(summary.helped),
         "csat": _share_data(summary.csat),
-        "ces": {"mean": summary.effort.value, "n": summary.effort.n},
+        "ces": {
+            "mean": summary.effort.value,
+            "n": summary.effort.n,
+            "low": None if ces is None else ces.low,
+            "high": None if ces is None else ces.high,
+        },
         "quadrants": asdict(summary.quadrants),
         "response_rate": _share_data(summary.response_rate),
     }
@@ -158,8 +175,7 @@ def report(db_url: str, month: date, lang: str | None, team: str | None, out: Pa
     click.echo(f"  understood  {_percent(now.understood)}")
     click.echo(f"  helped      {_percent(now.helped)}")
     click.echo(f"  csat        {_percent(now.csat)}")
-    ces = now.effort.value
-    click.echo(f"  ces         {'–' if ces is None else f'{ces:.2f}'}")
+    click.echo(f"  ces         {_mean(now.effort)}")
     click.echo(f"  response    {_percent(now.response_rate or metrics.Share(0, 0))}")
 
 

@@ -93,6 +93,7 @@ def _aggregates(c: Any) -> list[ColumnElement[Any]]:
         func.count(o),
         func.sum(e),
         func.count(e),
+        func.sum(e * e),
         _count_if(and_(u >= 4, h >= 4)),
         _count_if(and_(h >= 4, u < 4)),
         _count_if(and_(u >= 4, h < 4)),
@@ -101,14 +102,14 @@ def _aggregates(c: Any) -> list[ColumnElement[Any]]:
 
 
 def _summary(key: str | None, row: Sequence[Any], min_n: int) -> Summary:
-    n, u, un, h, hn, o, on, e, en, q1, q2, q3, q4 = (0 if v is None else v for v in row)
+    n, u, un, h, hn, o, on, e, en, e2, q1, q2, q3, q4 = (0 if v is None else v for v in row)
     return Summary(
         key=key,
         responses=int(n),
         understood=Share(int(u), int(un)),
         helped=Share(int(h), int(hn)),
         csat=Share(int(o), int(on)),
-        effort=Mean(float(e), int(en)),
+        effort=Mean(float(e), int(en), float(e2)),
         quadrants=Quadrants(int(q1), int(q2), int(q3), int(q4)),
         small=int(n) < min_n,
     )
@@ -116,7 +117,7 @@ def _summary(key: str | None, row: Sequence[Any], min_n: int) -> Summary:
 
 def empty_summary(key: str | None = None, min_n: int = DEFAULT_MIN_N) -> Summary:
     """The summary of a group without responses."""
-    return _summary(key, [0] * 13, min_n)
+    return _summary(key, [0] * 14, min_n)
 
 
 def _rows(bind: Bind, query: Select[Any] | Any) -> list[Any]:
@@ -198,6 +199,21 @@ def breakdown(
     query = select(column, *_aggregates(Response)).where(*_window(start, end, team))
     query = query.group_by(column)
     return ranked([_summary(row[0], row[1:], min_n) for row in _rows(bind, query)])
+
+
+def agent_teams(bind: Bind, month: date, *, team: str | None = None) -> dict[str, tuple[str, ...]]:
+    """The teams each agent answered for in ``month``, by name (usually one)."""
+    start, end = month_bounds(month)
+    query = (
+        select(Response.agent, Response.team)
+        .where(*_window(start, end, team))
+        .group_by(Response.agent, Response.team)
+        .order_by(Response.agent, Response.team)
+    )
+    found: dict[str, tuple[str, ...]] = {}
+    for agent, agent_team in _rows(bind, query):
+        found[agent] = (*found.get(agent, ()), agent_team)
+    return found
 
 
 def _bucket(column: Any, boundaries: Sequence[datetime]) -> ColumnElement[Any]:

@@ -11,6 +11,7 @@ from .queries import (
     DEFAULT_MIN_N,
     Bind,
     add_months,
+    agent_teams,
     breakdown,
     comments,
     event_effects,
@@ -63,4 +64,5 @@ def month_report(
         comments=comments(bind, month, team=team, limit=comment_limit),
         empty_database=not has_responses(bind),
         follow_ups=follow_up_month(bind, month, as_of=as_of, team=team, min_n=min_n),
+        agent_teams=agent_teams(bind, month, team=team),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from .stats import Interval, newcombe, wilson
+from .stats import Interval, newcombe, t_interval, welch, wilson
 
 
 @dataclass(frozen=True)
@@ -32,15 +32,25 @@ class Share:
 
 @dataclass(frozen=True)
 class Mean:
-    """A mean of ``n`` values (``None`` when n = 0)."""
+    """A mean of ``n`` values (``None`` when n = 0), with their sum of squares for its interval."""
 
     total: float
     n: int
+    squares: float = 0.0
 
     @property
     def value(self) -> float | None:
         """The mean, ``None`` without data."""
         return self.total / self.n if self.n else None
+
+    @property
+    def interval(self) -> Interval | None:
+        """Student's 95 % t-interval (``None`` below n = 2)."""
+        return t_interval(self.total, self.squares, self.n)
+
+    def change_from(self, before: Mean) -> Interval | None:
+        """``self - before`` with Welch's 95 % t-interval."""
+        return welch(self.total, self.squares, self.n, before.total, before.squares, before.n)
 
 
 @dataclass(frozen=True)
@@ -239,3 +249,5 @@ class MonthReport:
     empty_database: bool = False
     #: The month's follow-up cases (:func:`csat.metrics.follow_up_month`).
     follow_ups: FollowUpMonth | None = None
+    #: The teams each agent answered for this month, by name (usually one).
+    agent_teams: dict[str, tuple[str, ...]] = field(default_factory=dict)

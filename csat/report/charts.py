@@ -89,8 +89,8 @@ def trend_chart(
     ax.legend(loc="lower left", fontsize=7.5, frameon=False, ncols=3)
 
 
-def quadrant_trend(ax: Axes, points: Sequence[MonthPoint], words: Words) -> None:
-    """The four quadrant shares per month as stacked, hatched bars."""
+def quadrant_trend(ax: Axes, points: Sequence[MonthPoint], words: Words, title: str) -> None:
+    """The four quadrant shares per month as stacked, hatched bars, under ``title``."""
     xs = list(range(len(points)))
     bottoms = [0.0] * len(points)
     for name in QUADRANT_NAMES:
@@ -118,6 +118,20 @@ def quadrant_trend(ax: Axes, points: Sequence[MonthPoint], words: Words) -> None
     ax.grid(False)
     _month_ticks(ax, points, words)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=7.5, frameon=False, ncols=2)
+    ax.set_title(drawable(title), fontsize=9, loc="left")
+
+
+def _zoomed(values: Sequence[float]) -> tuple[float, float]:
+    """Axis limits around ``values``, padded, at least 20 points wide, within 0–100 %."""
+    if not values:
+        return 0.0, 1.0
+    low, high = min(values), max(values)
+    pad = max(0.04, 0.15 * (high - low))
+    low, high = low - pad, high + pad
+    if high - low < 0.2:
+        middle = (low + high) / 2
+        low, high = middle - 0.1, middle + 0.1
+    return max(-0.03, low), min(1.03, high)
 
 
 def team_scatter(ax: Axes, groups: Sequence[Summary], words: Words, min_n: int) -> None:
@@ -148,9 +162,10 @@ def team_scatter(ax: Axes, groups: Sequence[Summary], words: Words, min_n: int) 
             color="#888888" if g.small else "#1a1a1a",
             parse_math=False,
         )
-    ax.set_xlim(-0.03, 1.05)
     _style(ax, words)
-    ax.set_ylim(-0.03, 1.05)
+    xs, ys = [x for x, _ in placed], [y for _, y in placed]
+    ax.set_xlim(*_zoomed(xs))  # the labels may reach into the margin on the right
+    ax.set_ylim(*_zoomed(ys))
     ax.xaxis.set_major_formatter(ax.yaxis.get_major_formatter())
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
     ax.set_xlabel(words("understood"), fontsize=8)

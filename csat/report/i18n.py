@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 from babel import Locale
@@ -32,13 +33,27 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "understood": ("Understood", "Verstanden"),
     "helped": ("Helped", "Geholfen"),
     "csat": ("CSAT", "CSAT"),
-    "ces": ("CES (effort, 1–7)", "CES (Aufwand, 1–7)"),
+    "ces": ("CES 1–7, higher is better", "CES 1–7, höher ist besser"),
     "response_rate": ("Response rate", "Rücklaufquote"),
     "metric": ("Measure", "Kennzahl"),
     "value": ("Value", "Wert"),
     "interval": ("95 % interval", "95-%-Intervall"),
     "n": ("n", "n"),
     "vs_prev": ("vs. {month}", "ggü. {month}"),
+    "summary_note": (
+        "[a; b]: the 95 % interval of the value before it, in its unit. pp: percentage points, "
+        "the difference of two percentages (75 % to 80 % is +5 pp). n: the answers behind a "
+        "figure; overall and effort are optional, so CSAT and CES have fewer than understood "
+        "and helped, and the response rate counts invitations delivered. CES: mean agreement "
+        "with “It was easy to get my issue handled” (1–7), with Student’s t-interval; its "
+        "change with Welch’s.",
+        "[a; b]: das 95-%-Intervall des Werts davor, in seiner Einheit. Pp.: Prozentpunkte, "
+        "die Differenz zweier Prozentwerte (von 75 % auf 80 % sind +5 Pp.). n: die Antworten "
+        "hinter einem Wert; Gesamturteil und Aufwand sind freiwillig, daher haben CSAT und CES "
+        "weniger als Verstanden und Geholfen, und die Rücklaufquote zählt zugestellte "
+        "Einladungen. CES: mittlere Zustimmung zu „Es war einfach, mein Anliegen zu klären“ "
+        "(1–7), mit dem t-Intervall nach Student; seine Veränderung mit dem nach Welch.",
+    ),
     "both": ("Helped and understood", "Geholfen und verstanden"),
     "helped_only": (
         "Helped only (solution without empathy)",
@@ -54,9 +69,12 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "none": ("(none)", "(keine)"),
     "small": ("n < {n}", "n < {n}"),
     "small_note": (
-        "Groups marked “n < {n}” have fewer than {n} responses: shown, not ranked.",
-        "Mit „n < {n}“ markierte Gruppen haben weniger als {n} Antworten: gezeigt, nicht gereiht.",
+        "Marked “n < {n}”: fewer than {n} responses, shown but never flagged. The tables are "
+        "in name order, never ranked.",
+        "Mit „n < {n}“ markiert: weniger als {n} Antworten, gezeigt, aber nie hervorgehoben. "
+        "Die Tabellen sind nach Namen geordnet, nie nach Rang.",
     ),
+    "agents_heading": ("Agents, by team and name", "Mitarbeitende nach Team und Name"),
     "more_rows": ("… and {n} more", "… und {n} weitere"),
     "no_data": ("No responses in this period.", "Keine Antworten in diesem Zeitraum."),
     "no_groups": (
@@ -108,10 +126,128 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Bei nur n = {n} sind alle Werte hier sehr unsicher.",
     ),
     "quadrant_month": ("{month}, n = {n}", "{month}, n = {n}"),
-    "scatter_title": (
-        "Teams: helped vs. understood (point size = n)",
-        "Teams: geholfen vs. verstanden (Punktgröße = n)",
+    "quadrant_trend": (
+        "Quadrant shares per month, {first} to {last}",
+        "Anteile der Quadranten je Monat, {first} bis {last}",
     ),
+    "scatter_title": (
+        "Teams: helped against understood (point size = n; axes cover the data only)",
+        "Teams: Geholfen gegen Verstanden (Punktgröße = n; Achsen zeigen nur den Datenbereich)",
+    ),
+    "funnel_heading_team": ("Teams compared: funnel plots", "Teams im Vergleich: Funnel-Plots"),
+    "funnel_heading_agent": (
+        "Agents compared: funnel plots",
+        "Mitarbeitende im Vergleich: Funnel-Plots",
+    ),
+    "funnel_title": ("{measure} (all together {target})", "{measure} (alle zusammen {target})"),
+    "funnel_x": ("n (answers)", "n (Antworten)"),
+    "funnel_caption_team": (
+        "One dot per team: its share against its number of answers n. Solid line: the share "
+        "of all teams together; dashed: 95 % limits, dotted: 99.8 % limits, exact binomial "
+        "quantiles around that share (Spiegelhalter, Statistics in Medicine 24, 2005). A team "
+        "outside the limits differs by more than chance explains; inside, it is within expected "
+        "variation, whatever its rank would be. The funnel is wide where n is small. Hollow dots: "
+        "fewer than {n} responses, never flagged.",
+        "Ein Punkt je Team: sein Anteil über der Zahl seiner Antworten n. Durchgezogene Linie: "
+        "der Anteil aller Teams zusammen; gestrichelt: 95-%-Grenzen, gepunktet: 99,8-%-Grenzen, "
+        "exakte Binomialquantile um diesen Anteil (Spiegelhalter, Statistics in Medicine 24, "
+        "2005). Ein Team außerhalb der Grenzen weicht stärker ab, als der Zufall erklärt; "
+        "innerhalb liegt es im Rahmen der erwarteten Streuung, welchen Rang es auch hätte. Wo n "
+        "klein ist, ist der Trichter weit. Hohle Punkte: weniger als {n} Antworten, nie "
+        "hervorgehoben.",
+    ),
+    "funnel_caption_agent": (
+        "One dot per agent: their share against their number of answers n. Solid line: the "
+        "share of all agents together; dashed: 95 % limits, dotted: 99.8 % limits, exact "
+        "binomial quantiles around that share (Spiegelhalter, Statistics in Medicine 24, 2005). "
+        "An agent outside the limits differs by more than chance explains; inside, they are "
+        "within expected variation, whatever their rank would be. The funnel is wide where n is "
+        "small. Hollow dots: fewer than {n} responses, never flagged.",
+        "Ein Punkt je Mitarbeiterin oder Mitarbeiter: der Anteil über der Zahl der Antworten n. "
+        "Durchgezogene Linie: der Anteil aller zusammen; gestrichelt: 95-%-Grenzen, gepunktet: "
+        "99,8-%-Grenzen, exakte Binomialquantile um diesen Anteil (Spiegelhalter, Statistics in "
+        "Medicine 24, 2005). Wer außerhalb der Grenzen liegt, weicht stärker ab, als der Zufall "
+        "erklärt; wer innerhalb liegt, liegt im Rahmen der erwarteten Streuung, welchen Rang er "
+        "oder sie auch hätte. Wo n klein ist, ist der Trichter weit. Hohle Punkte: weniger als "
+        "{n} Antworten, nie hervorgehoben.",
+    ),
+    "funnel_outside": (
+        "{measure}, outside the 95 % limits: {units}.",
+        "{measure}, außerhalb der 95-%-Grenzen: {units}.",
+    ),
+    "funnel_all_within": (
+        "{measure}: all within expected variation.",
+        "{measure}: alle im Rahmen der erwarteten Streuung.",
+    ),
+    "funnel_above": ("higher than expected", "höher als erwartet"),
+    "funnel_below": ("lower than expected", "niedriger als erwartet"),
+    "funnel_beyond_998": ("beyond 99.8 % too", "auch jenseits von 99,8 %"),
+    "funnel_within_team": (
+        "Within expected variation on both measures: {k} of {m} teams. Of {c} such "
+        "comparisons, about {e} fall outside the 95 % limits by chance alone.",
+        "Bei beiden Kennzahlen im Rahmen der erwarteten Streuung: {k} von {m} Teams. Von {c} "
+        "solchen Vergleichen liegen etwa {e} allein durch Zufall außerhalb der 95-%-Grenzen.",
+    ),
+    "funnel_within_agent": (
+        "Within expected variation on both measures: {k} of {m} agents. Of {c} such "
+        "comparisons, about {e} fall outside the 95 % limits by chance alone.",
+        "Bei beiden Kennzahlen im Rahmen der erwarteten Streuung: {k} von {m} Mitarbeitenden. "
+        "Von {c} solchen Vergleichen liegen etwa {e} allein durch Zufall außerhalb der "
+        "95-%-Grenzen.",
+    ),
+    "empathy_heading": (
+        "Solution without empathy: helped, but not understood?",
+        "Lösung ohne Empathie: geholfen, aber nicht verstanden?",
+    ),
+    "empathy_method": (
+        "For each agent with at least {n} responses, the exact McNemar test compares the "
+        "customers who were helped but did not feel understood (helped only) with those who "
+        "felt understood but were not helped (understood only). The same customers answered "
+        "both questions, so this is a paired comparison: two-sided, at the 5 % level. Agents "
+        "compared: {k}; not compared (fewer responses): {s}. Even if no agent differed, "
+        "about one in twenty would be flagged by chance: here about {e}.",
+        "Für alle Mitarbeitenden mit mindestens {n} Antworten vergleicht der exakte "
+        "McNemar-Test die Kunden, denen geholfen wurde, die sich aber nicht verstanden "
+        "fühlten (nur geholfen), mit denen, die sich verstanden fühlten, denen aber nicht "
+        "geholfen wurde (nur verstanden). Dieselben Kunden haben beide Fragen beantwortet; es "
+        "ist also ein gepaarter Vergleich, zweiseitig auf dem 5-%-Niveau. Verglichen: {k} "
+        "Mitarbeitende; nicht verglichen (zu wenige Antworten): {s}. Selbst wenn sich "
+        "niemand unterschiede, fiele etwa jede zwanzigste Person zufällig auf: hier etwa {e}.",
+    ),
+    "empathy_none": (
+        "No agent differs clearly in either direction this month.",
+        "In diesem Monat fällt niemand in der einen oder anderen Richtung deutlich auf.",
+    ),
+    "empathy_no_helped": (
+        "No agent is clearly more often helped than understood this month.",
+        "In diesem Monat gibt es bei niemandem deutlich öfter „nur geholfen“ als „nur verstanden“.",
+    ),
+    "method_compare": (
+        "Teams and agents are compared on funnel plots (Spiegelhalter 2005): each unit’s share "
+        "against its n, with control limits at 95 % and 99.8 % around the share of all units "
+        "together, exact binomial quantiles with interpolation. Units outside the 95 % limits are "
+        "named with their direction; the others are within expected variation. Solution without "
+        "empathy is tested per agent with the exact McNemar test (two-sided, 5 %) on the paired "
+        "answers: helped only against understood only. Among many units some fall outside by "
+        "chance: about one in twenty at 95 %. A unit counts as outside when its exact binomial "
+        "tail probability is below 2.5 % (0.1 % for 99.8 %). The CES carries Student’s "
+        "t-interval for a mean, its change Welch’s.",
+        "Teams und Mitarbeitende werden in Funnel-Plots verglichen (Spiegelhalter 2005): der "
+        "Anteil jeder Einheit über ihrem n, mit Kontrollgrenzen bei 95 % und 99,8 % um den "
+        "Anteil aller Einheiten zusammen, exakte Binomialquantile mit Interpolation. Einheiten "
+        "außerhalb der 95-%-Grenzen werden mit ihrer Richtung genannt; die übrigen liegen im "
+        "Rahmen der erwarteten Streuung. Lösung ohne Empathie prüft je Person der exakte "
+        "McNemar-Test (zweiseitig, 5 %) auf den gepaarten Antworten: nur geholfen gegen nur "
+        "verstanden. "
+        "Unter vielen Einheiten fallen einige zufällig heraus: bei 95 % etwa jede zwanzigste. "
+        "Als außerhalb gilt eine Einheit, wenn ihr exakter einseitiger Binomial-p-Wert unter "
+        "2,5 % liegt (unter 0,1 % für 99,8 %). Der CES trägt das t-Intervall nach Student "
+        "für einen Mittelwert, seine Veränderung das nach Welch.",
+    ),
+    "helped_only_short": ("Helped only", "Nur geholfen"),
+    "understood_only_short": ("Understood only", "Nur verstanden"),
+    "empathy_helped": ("solution without empathy", "Lösung ohne Empathie"),
+    "empathy_understood": ("listens, solves less", "hört zu, löst weniger"),
     "events_none": (
         "No events recorded in these 12 months.",
         "In diesen 12 Monaten sind keine Ereignisse erfasst.",
@@ -314,13 +450,24 @@ class Words:
         pattern = "+#,##0.0;−#,##0.0" if signed else "#,##0.0"
         return format_decimal(value, format=pattern, locale=self.locale)
 
+    def p_value(self, value: float) -> str:
+        """A p-value with three decimals, cut (not rounded) so that a p below 0.05 never
+        reads 0.050; ``< 0.001`` below that."""
+        if value < 0.001:
+            return f"< {format_decimal(0.001, format='0.000', locale=self.locale)}"
+        return format_decimal(math.floor(value * 1000) / 1000, format="0.000", locale=self.locale)
+
     def integer(self, value: int) -> str:
         """An integer with the locale's grouping (``1,234`` / ``1.234``)."""
         return format_decimal(value, format="#,##0", locale=self.locale)
 
+    def bracket(self, low: float, high: float, *, signed: bool = False) -> str:
+        """An interval in the report's one notation, ``[76.1; 87.5]``: the unit is the value's."""
+        return f"[{self.decimal(low, signed=signed)}; {self.decimal(high, signed=signed)}]"
+
     def span(self, low: float, high: float) -> str:
-        """An interval of shares, ``76.1–87.5%``."""
-        return f"{self.percent(low)} – {self.percent(high)}"
+        """An interval of shares in percent, ``[76.1; 87.5]``."""
+        return self.bracket(low * 100, high * 100)
 
     def month(self, day: date) -> str:
         """``October 2026`` / ``Oktober 2026``."""

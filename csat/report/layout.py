@@ -123,6 +123,13 @@ class Document:
         self._text(MARGIN, self.y, text, size=13.5, weight="bold")
         self.y -= 0.34
 
+    def subheading(self, text: str, keep: float = 1.0) -> None:
+        """A heading within a section, kept with ``keep`` inches of what follows."""
+        self.need(keep + 0.32)
+        self.y -= 0.06
+        self._text(MARGIN, self.y, text, size=10.5, weight="bold")
+        self.y -= 0.26
+
     def ems_per_line(self, size: float, indent: float = 0.0) -> float:
         """How many ems of text fit on a line of the usable width at ``size`` points."""
         return (self.width - indent) / (size * PT) / SAFETY
@@ -219,3 +226,33 @@ class Document:
         )
         self.y -= height
         return ax
+
+    def axes_row(
+        self,
+        height: float,
+        count: int,
+        *,
+        left: float = 0.55,
+        gap: float = 0.5,
+        below: float = 0.45,
+    ) -> list[Axes]:
+        """``count`` Axes side by side, ``height`` inches tall, ``left`` for each one's labels."""
+        self.need(height + 0.1)
+        assert self.figure is not None
+        width = (self.width - (count - 1) * gap) / count
+        bottom = self.y - height + below
+        row = []
+        for i in range(count):
+            x = MARGIN + i * (width + gap) + left
+            row.append(
+                self.figure.add_axes(
+                    (
+                        x / A4[0],
+                        bottom / A4[1],
+                        (width - left) / A4[0],
+                        (height - below - 0.2) / A4[1],
+                    )
+                )
+            )
+        self.y -= height
+        return row

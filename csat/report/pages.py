@@ -11,6 +11,7 @@ from ..follow_ups.rules import THRESHOLD
 from ..metrics import QUADRANT_NAMES, MonthReport, Share, Summary, add_months
 from ..metrics.stats import Interval
 from .charts import quadrant_trend, team_scatter, trend_chart
+from .compare import empathy_block, funnel_block
 from .follow_ups import follow_ups_section
 from .i18n import Words
 from .layout import MUTED, Column, Document
@@ -21,11 +22,19 @@ COMMENT_LINES = 9
 
 
 def _change(words: Words, change: Interval | None) -> str:
+    """A change of shares: ``+0.3 pp [−5.7; +6.3]``."""
     if change is None:
         return "–"
-    low = words.decimal(change.low * 100, signed=True)
-    high = words.decimal(change.high * 100, signed=True)
-    return f"{words.points(change.estimate)}  [{low}; {high}]"
+    interval = words.bracket(change.low * 100, change.high * 100, signed=True)
+    return f"{words.points(change.estimate)} {interval}"
+
+
+def _mean_change(words: Words, change: Interval | None) -> str:
+    """A change of means: ``−0.2 [−0.5; +0.1]``."""
+    if change is None:
+        return "–"
+    interval = words.bracket(change.low, change.high, signed=True)
+    return f"{words.decimal(change.estimate, signed=True)} {interval}"
 
 
 def _interval(words: Words, share: Share) -> str:
@@ -91,18 +100,14 @@ def summary_section(doc: Document, report: MonthReport, words: Words) -> None:
                 _change(words, change),
             ]
         )
-    ces_change = (
-        None
-        if now.effort.value is None or before.effort.value is None
-        else now.effort.value - before.effort.value
-    )
+    ces = now.effort.interval
     rows.append(
         [
             words("ces"),
             words.decimal(now.effort.value),
-            "–",
+            "–" if ces is None else words.bracket(ces.low, ces.high),
             words.integer(now.effort.n),
-            words.decimal(ces_change, signed=True),
+            _mean_change(words, now.effort.change_from(before.effort)),
         ]
     )
     rate = now.response_rate or Share(0, 0)
@@ -118,15 +123,16 @@ def summary_section(doc: Document, report: MonthReport, words: Words) -> None:
     )
     doc.table(
         [
-            Column(words("metric"), 1.55),
-            Column(words("value"), 0.8, "right"),
-            Column(words("interval"), 1.5),
-            Column(words("n"), 0.55, "right"),
-            Column(words("vs_prev", month=previous), 2.45),
+            Column(words("metric"), 2.2),
+            Column(words("value"), 0.7, "right"),
+            Column(words("interval"), 1.25),
+            Column(words("n"), 0.6, "right"),
+            Column(words("vs_prev", month=previous), 2.1),
         ],
         rows,
         size=9,
     )
+    doc.paragraph(words("summary_note"), size=7.5, color=MUTED)
 
 
 def quadrant_section(doc: Document, report: MonthReport, words: Words) -> None:
@@ -151,7 +157,12 @@ def quadrant_section(doc: Document, report: MonthReport, words: Words) -> None:
         ],
         rows,
     )
-    quadrant_trend(doc.axes(3.3, below=0.75), report.trend, words)
+    title = words(
+        "quadrant_trend",
+        first=words.month(report.trend[0].month),
+        last=words.month(report.trend[-1].month),
+    )
+    quadrant_trend(doc.axes(3.3, below=0.75), report.trend, words, title)
 
 
 def trend_section(doc: Document, report: MonthReport, words: Words) -> None:
@@ -163,12 +174,26 @@ def trend_section(doc: Document, report: MonthReport, words: Words) -> None:
         doc.paragraph(f"E{number}: {event.name} ({words.date(event.day)}, {team})", size=8.5)
 
 
+def _by_name(groups: Sequence[Summary]) -> list[Summary]:
+    return sorted(groups, key=lambda g: (g.key is None, g.key or ""))
+
+
 def _group_table(
-    doc: Document, report: MonthReport, words: Words, by: str, groups: Sequence[Summary]
+    doc: Document,
+    report: MonthReport,
+    words: Words,
+    by: str,
+    groups: Sequence[Summary],
+    teams: dict[str, tuple[str, ...]] | None = None,
 ) -> None:
-    shown = list(groups[:MAX_ROWS])
+    """A table of groups in name order (agents: by team, then name): never by score."""
+    ordered = _by_name(groups)
+    if teams is not None:
+        ordered.sort(key=lambda g: teams.get(g.key or "", ()))  # stable: names stay in order
+    shown = ordered[:MAX_ROWS]
     rows = [
         [
+            *([", ".join(teams.get(g.key or "", ()))] if teams is not None else []),
             g.key if g.key is not None else words("none"),
             words.integer(g.responses),
             words.percent(g.understood.value),
@@ -179,15 +204,21 @@ def _group_table(
         ]
         for g in shown
     ]
+    if teams is not None:
+        first = [Column(words("team"), 0.95), Column(words(by), 1.25)]
+        widths = (0.35, 0.85, 1.1, 0.75, 1.1)
+    else:
+        first = [Column(words(by), 2.0)]
+        widths = (0.45, 0.9, 1.05, 0.8, 1.05)
     doc.table(
         [
-            Column(words(by), 1.45),
-            Column(words("n"), 0.45, "right"),
-            Column(words("understood"), 0.9, "right"),
-            Column(words("interval"), 1.35),
-            Column(words("helped"), 0.8, "right"),
-            Column(words("interval"), 1.35),
-            Column("", 0.6),
+            *first,
+            Column(words("n"), widths[0], "right"),
+            Column(words("understood"), widths[1], "right"),
+            Column(words("interval"), widths[2]),
+            Column(words("helped"), widths[3], "right"),
+            Column(words("interval"), widths[4]),
+            Column("", 0.6 if teams is None else 0.5),
         ],
         rows,
         muted_rows=[g.small for g in shown],
@@ -197,17 +228,22 @@ def _group_table(
 
 
 def groups_section(doc: Document, report: MonthReport, words: Words) -> None:
-    """4: teams and agents, table and scatter; 5: channels and categories."""
+    """4: teams and agents: tables in name order, the scatter, funnel plots, and the
+    solution-without-empathy test; 5: channels and categories."""
     doc.heading(words("s4"))
     if not report.teams:
         doc.paragraph(words("no_groups"))
     else:
         _group_table(doc, report, words, "team", report.teams)
         team_scatter(
-            doc.axes(3.5, left=0.9, right=1.6, below=0.55), report.teams, words, report.min_n
+            doc.axes(3.2, left=0.9, right=1.6, below=0.55), report.teams, words, report.min_n
         )
-        _group_table(doc, report, words, "agent", report.agents)
+        funnel_block(doc, report.teams, words, "team", report.min_n)
+        doc.subheading(words("agents_heading"))
+        _group_table(doc, report, words, "agent", report.agents, teams=report.agent_teams)
         doc.paragraph(words("small_note", n=report.min_n), size=8, color=MUTED)
+        funnel_block(doc, report.agents, words, "agent", report.min_n)
+        empathy_block(doc, report, words)
     doc.heading(words("s5"))
     if not report.channels:
         doc.paragraph(words("no_groups"))
@@ -308,10 +344,11 @@ def voices_section(doc: Document, report: MonthReport, words: Words) -> None:
 
 
 def method_section(doc: Document, report: MonthReport, words: Words) -> None:
-    """9: scales, definitions, interval methods and the minimum n."""
+    """9: scales, definitions, interval methods, the comparisons and the minimum n."""
     doc.heading(words("s9"))
     for paragraph in words("method", n=report.min_n).split("\n"):
         doc.paragraph(paragraph, size=9)
+    doc.paragraph(words("method_compare"), size=9)
 
 
 SECTIONS = (

@@ -14,6 +14,8 @@ from ..version import version
 from .i18n import Words
 from .layout import Document
 from .pages import SECTIONS
+from .pdf import PdfInfo, finish
+from .pdf import pages as pdf_pages
 
 
 @dataclass(frozen=True)
@@ -69,20 +71,23 @@ def creation_time() -> datetime:
 def write_pdf(
     data: MonthReport, words: Words, path: Path, created: datetime, author: str
 ) -> RenderedReport:
-    """Draw ``data`` into a PDF at ``path`` (parent directories are created)."""
-    from matplotlib.backends.backend_pdf import PdfPages
+    """Draw ``data`` into a PDF at ``path`` (parent directories are created).
 
+    TrueType fonts, the report's language as ``/Lang``, and XMP metadata that
+    repeats the information dictionary (:mod:`csat.report.pdf`).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     title = f"{words('title')} – {words.month(data.month)}"
     scope = words("scope_team", team=data.team) if data.team else words("scope_all")
-    metadata = {
-        "Title": title,
-        "Author": author,
-        "Subject": f"{words('subtitle')} ({scope})",
-        "Creator": f"csat {version()}",
-        "CreationDate": created,
-    }
-    with PdfPages(path, metadata=metadata) as pdf:
+    info = PdfInfo(
+        title=title,
+        author=author,
+        subject=f"{words('subtitle')} ({scope})",
+        creator=f"csat {version()}",
+        created=created,
+        lang=words.lang,
+    )
+    with pdf_pages(info) as (pdf, raw):
         doc = Document(pdf, f"{title} · {scope}", lambda n: words("page", n=n))
         doc.new_page()
         doc.title(
@@ -93,4 +98,5 @@ def write_pdf(
         for section in SECTIONS:
             section(doc, data, words)
         doc.close()
+    finish(raw.getvalue(), path, info)
     return RenderedReport(path, doc.pages, data)
