@@ -29,7 +29,7 @@ def test_english_section(engine: Engine, tmp_path: Path) -> None:
     assert f"understood or helped at {THRESHOLD} or below (of 5), or the problem not solved" in text
     assert "it is due 24 to 48 hours after opening" in text
     # The overall figures (see tests/follow_up_data.py for the hand count).
-    assert "Cases opened 6 Closed within the due time 60.0% 23.1% – 88.2% 5" in text
+    assert "Cases opened 6 Closed within the due time 60.0% [23.1; 88.2] 5" in text
     assert "Median time to first contact 9 h 30 min 4 Not contacted yet 2" in text
     assert (
         "Reached, resolved 1 Reached, not resolved 1 Not reachable 1 Declined to talk 1 "
@@ -40,7 +40,7 @@ def test_english_section(engine: Engine, tmp_path: Path) -> None:
     assert "40.0% of the customers whose case was due waited longer than the due time" in text
     assert "25.0% of the closed cases ended with the concern resolved, 50.0% without" in text
     # Per team: A ranked, B small (n < 2) and muted.
-    assert "A 5 60.0% 23.1% – 88.2% 5 9 h 30 min 2 1 B 1 – – 0 – 2 1 n < 2" in text
+    assert "A 5 60.0% [23.1; 88.2] 5 9 h 30 min 2 1 B 1 – – 0 – 2 1 n < 2" in text
     assert "Still open A 1 1 1 1 1 B 0 0 0 0 1" in text
     assert "How it is counted: a case belongs to the month it was opened in." in text
     # Section 8 counts by the same rule, its threshold from the code.
@@ -64,7 +64,7 @@ def test_german_section(engine: Engine, tmp_path: Path) -> None:
     )
     assert f"Verstanden oder Geholfen mit {THRESHOLD} oder weniger (von 5)" in text
     assert "fällig ist er 24 bis 48 Stunden nach der Eröffnung" in text
-    assert "Eröffnete Fälle 6 Fristgerecht abgeschlossen 60,0 % 23,1 % – 88,2 % 5" in text
+    assert "Eröffnete Fälle 6 Fristgerecht abgeschlossen 60,0 % [23,1; 88,2] 5" in text
     assert "Zeit bis zum Erstkontakt (Median) 9 Std. 30 Min. 4 Noch nicht kontaktiert 2" in text
     assert "Gespräch abgelehnt 1 Offen am Monatsende 4 … davon überfällig 2" in text
     assert "Fälle, die am 02.11.2026 noch nicht fällig waren, zählen weder als rechtzeitig" in text

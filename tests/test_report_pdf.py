@@ -103,8 +103,9 @@ def _sections(words: Words) -> list[tuple[str, str]]:
         (words("s4"), "1st Level"),
         (words("s5"), words("channel")),
         (words("s6"), words("windows", w=8)[:20]),
-        (words("s7"), words("not_understood", n="|").split("|")[1][:20]),
-        (words("s8"), "Wilson"),
+        (words("s7"), words("fu_rule", t="|", due="|").split("|")[0][:20]),
+        (words("s8"), words("needed", n="|", t="|").split("|")[1][:20]),
+        (words("s9"), "Wilson"),
     ]
 
 

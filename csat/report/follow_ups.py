@@ -107,6 +107,7 @@ def _overall_table(doc: Document, words: Words, overall: FollowUpSummary) -> Non
         ],
         rows,
         size=9,
+        whole=True,
     )
 
 

@@ -161,10 +161,15 @@ class Document:
         *,
         size: float = 8.5,
         muted_rows: Sequence[bool] = (),
+        whole: bool = False,
     ) -> None:
-        """A ruled table; rows in ``muted_rows`` are drawn in grey (small groups)."""
+        """A ruled table; rows in ``muted_rows`` are drawn in grey (small groups).
+
+        A long table continues on the next page with its header repeated;
+        ``whole`` keeps a short one on one page (a list of figures read as one).
+        """
         step = size * 1.75 * PT
-        self.need(step * min(len(rows) + 1, 4) + 0.1)
+        self.need(step * ((len(rows) + 1) if whole else min(len(rows) + 1, 4)) + 0.1)
         self._row(columns, [c.header for c in columns], size, INK, bold=True)
         self._rule(self.y + step * 0.15, 0.8)
         for i, row in enumerate(rows):
