@@ -49,7 +49,7 @@ class LeadEnvelope:
     #: Stored with the claim before the first attempt: every attempt carries it.
     message_id: str
     #: The cases it shows that still exist, by due time (a digest: the first
-    #: :data:`~csat.delivery.leads.DIGEST_SHOWN` of those it lists).
+    #: ``csat.delivery.leads.DIGEST_SHOWN`` of those it lists).
     cases: tuple[LeadCase, ...]
     #: How many cases the row lists (a digest may list more than it shows).
     listed: int = 1
