@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.engine import URL
@@ -48,7 +48,7 @@ if TYPE_CHECKING:  # pragma: no cover - heavy imports only when used
 
     from .delivery import MessageBuilder, Outbox, Sender, SendReport
     from .delivery.status import OutboxStatus
-    from .metrics import Summary
+    from .metrics import MonthReport, Summary
     from .report import RenderedReport
 
 
@@ -501,6 +501,30 @@ class SurveyService:
         from .metrics import month_summary
 
         return month_summary(self.engine, month, team=team, min_n=self.settings.min_group_n)
+
+    def month_report(self, month: date, *, team: str | None = None) -> MonthReport:
+        """Everything the monthly report shows, as plain data (see
+        :func:`csat.metrics.month_report`; follow-up cases judged at the clock's time)."""
+        from .metrics import month_report
+
+        return month_report(
+            self.engine, month, team=team, min_n=self.settings.min_group_n, now=self._now(None)
+        )
+
+    def teams(self, first: date, last: date) -> list[str]:
+        """The teams with responses in the months ``first`` to ``last``, by name."""
+        from .metrics import teams
+
+        return teams(self.engine, first, last)
+
+    def export_csv(
+        self, month: date, stream: IO[str], *, team: str | None = None, with_email: bool = False
+    ) -> int:
+        """Write the month's responses as CSV (see :mod:`csat.metrics.export`); the row count."""
+        from .metrics import export
+
+        records = export.rows(self.engine, month, with_email=with_email, team=team)
+        return export.write_csv(records, stream, with_email=with_email)
 
     def report(
         self, month: date, path: str | Path, *, lang: str | None = None, team: str | None = None
