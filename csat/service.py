@@ -21,7 +21,7 @@ from . import privacy
 from .answers.record import Recorder, RecordResult, SurveyView, find_invitation
 from .clock import Clock, ensure_aware, utcnow
 from .config import Settings
-from .errors import InvalidInputError
+from .errors import InvalidInputError, ReportUnavailableError
 from .follow_ups import digest, work
 from .follow_ups.digest import Reminded
 from .follow_ups.rules import Outcome, State
@@ -532,15 +532,22 @@ class SurveyService:
         """Write the monthly PDF (see :func:`csat.report.render_report`).
 
         Needs the ``report`` extra: ``pip install 'csat-surveys[report]'``.
+
+        :raises ReportUnavailableError: matplotlib is not installed.
         """
         from .report import render_report
 
-        return render_report(
-            self.engine,
-            month,
-            path,
-            lang=lang or ("de" if self.settings.default_locale == "de" else "en"),
-            team=team,
-            min_n=self.settings.min_group_n,
-            now=self._now(None),
-        )
+        try:
+            return render_report(
+                self.engine,
+                month,
+                path,
+                lang=lang or ("de" if self.settings.default_locale == "de" else "en"),
+                team=team,
+                min_n=self.settings.min_group_n,
+                now=self._now(None),
+            )
+        except ImportError as e:  # matplotlib is imported when the first page is drawn
+            if (e.name or "").partition(".")[0] != "matplotlib":
+                raise
+            raise ReportUnavailableError("matplotlib") from e
