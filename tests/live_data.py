@@ -18,7 +18,7 @@ SEP = date(2026, 9, 1)
 #: agent -> (team, responses a month, P(understood), P(helped)).
 AGENTS = {
     "amy": ("1st Level", 30, 0.85, 0.85),
-    "bob": ("1st Level", 30, 0.45, 0.9),  # solution without empathy
+    "bob": ("1st Level", 30, 0.3, 0.9),  # solution without empathy
     "cem": ("1st Level", 25, 0.8, 0.75),
     "dora": ("2nd Level", 22, 0.8, 0.8),
     "eli": ("2nd Level", 20, 0.85, 0.7),

@@ -42,8 +42,8 @@ REPORT_LANGUAGES = ("en", "de")
 LABEL_ALL = 6
 
 # The charts' drawing area, in SVG user units (the SVG scales to the page's width).
-WIDTH, HEIGHT = 640, 280
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 14, 40
+WIDTH, HEIGHT = 400, 240
+LEFT, RIGHT, TOP, BOTTOM = 40, 12, 10, 44
 #: name -> (line dash pattern, marker): told apart without colour.
 SERIES = {"understood": ("", "circle"), "helped": ("7 4", "square"), "csat": ("2 3", "triangle")}
 
@@ -285,7 +285,10 @@ def trend_chart(points: Sequence[MonthPoint], min_n: int) -> dict[str, Any]:
         )
     return {
         "series": series,
-        "months": [{"x": x, "month": p.month} for x, p in zip(xs, points, strict=True)],
+        "months": [
+            {"x": x, "month": p.month, "year": i == 0 or p.month.month == 1}
+            for i, (x, p) in enumerate(zip(xs, points, strict=True))
+        ],
         "ticks": [
             {"y": _y(t, 0.0, 1.0), "label": format_percent(t, format="#,##0%")}
             for t in (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -302,6 +305,33 @@ def position_label(position: Position) -> str:
         Position.BELOW_95: gettext("below the 95 % limit"),
         Position.BELOW_998: gettext("below the 99.8 % limit"),
     }[position]
+
+
+#: A name's height and a character's width on the charts, in SVG units (12 px text).
+LINE, CHAR = 14.0, 7.0
+
+
+def _place_labels(labels: list[dict[str, Any]], dots: Sequence[tuple[float, float]]) -> None:
+    """Give each label a spot beside its dot that covers no other label and no dot:
+    its own line first, else a line lower or higher (``ly``; ``moved`` draws a leader)."""
+
+    def box(label: dict[str, Any], ly: float) -> tuple[float, float, float, float]:
+        width = CHAR * len(label["name"])
+        x0 = label["x"] - 9 - width if label["anchor"] == "end" else label["x"] + 9
+        return (x0, x0 + width, ly - LINE / 2, ly + LINE / 2)
+
+    def overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+        return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
+
+    taken = [(x - 5, x + 5, y - 5, y + 5) for x, y in dots]
+    for label in sorted(labels, key=lambda d: (d["y"], d["x"])):
+        for step in (0, 1, -1, 2, -2, 3, -3):
+            ly = label["y"] + step * LINE
+            spot = box(label, ly)
+            if TOP <= ly <= HEIGHT - BOTTOM and not any(overlap(spot, b) for b in taken):
+                break
+        taken.append(spot)
+        label["ly"], label["moved"] = round(ly, 1), ly != label["y"]
 
 
 def funnel_chart(data: Funnel, small: frozenset[str]) -> dict[str, Any]:
@@ -346,6 +376,7 @@ def funnel_chart(data: Funnel, small: frozenset[str]) -> dict[str, Any]:
                 "anchor": "end" if x > WIDTH * 0.7 else "start",
             }
         )
+    _place_labels([d for d in dots if d["labelled"]], [(d["x"], d["y"]) for d in dots])
     count = 5
     x_step = max(1, round((end - start) / count))
     return {
@@ -353,7 +384,10 @@ def funnel_chart(data: Funnel, small: frozenset[str]) -> dict[str, Any]:
         "target": {"y": _y(data.target, low, high), "value": percent(data.target)},
         "lines": {name: line(name) for name in ("low95", "high95", "low998", "high998")},
         "x_ticks": [{"x": _x(n, start, end), "label": n} for n in range(start, end + 1, x_step)],
-        "y_ticks": [{"y": _y(t, low, high), "label": percent(t)} for t in _ticks(low, high)],
+        "y_ticks": [
+            {"y": _y(t, low, high), "label": format_percent(t, format="#,##0%")}
+            for t in _ticks(low, high)
+        ],
     }
 
 
@@ -462,7 +496,7 @@ def live() -> tuple[str, int]:
             "previous_month": add_months(choice.current, -1),
             "before_month": add_months(choice.month, -1),
             "format_month": partial(format_date, format="MMMM yyyy"),
-            "format_short_month": partial(format_date, format="MMM yy"),
+            "format_short_month": partial(format_date, format="LLL"),
             "format_share": percent,
             "headline": headline(report),
             "quadrants": quadrants(report.current),
