@@ -359,7 +359,7 @@ def funnel_chart(data: Funnel, small: frozenset[str]) -> dict[str, Any]:
         )
 
     label_all = len(units) <= LABEL_ALL
-    dots = []
+    dots: list[dict[str, Any]] = []
     for unit in sorted(units, key=lambda u: u.name):
         x, y = _x(unit.n, start, end), _y(unit.share, low, high)
         dots.append(
