@@ -152,7 +152,7 @@ def change(interval: Interval | None, *, share: bool = True) -> str:
     scale = 100 if share else 1
     low, high = interval.low * scale, interval.high * scale
     shown = decimal(interval.estimate * scale, signed=True)
-    unit = f" {gettext('pp')}" if share else ""
+    unit = " " + gettext("pp") if share else ""
     return f"{shown}{unit} {bracket(low, high, signed=True)}"
 
 
@@ -189,7 +189,7 @@ def headline(report: MonthReport) -> list[dict[str, Any]]:
     rows.append(
         {
             "key": "ces",
-            "label": gettext("CES (effort, 1–7, higher is easier)"),
+            "label": gettext("CES 1–7, higher is better"),
             "value": decimal(now.effort.value),
             "interval": "–" if ces is None else bracket(ces.low, ces.high),
             "n": now.effort.n,
@@ -298,13 +298,17 @@ def trend_chart(points: Sequence[MonthPoint], min_n: int) -> dict[str, Any]:
 
 def position_label(position: Position) -> str:
     """Where a unit lies against the funnel's limits, in words."""
-    return {
-        Position.ABOVE_998: gettext("above the 99.8 % limit"),
-        Position.ABOVE_95: gettext("above the 95 % limit"),
-        Position.WITHIN: gettext("within expected variation"),
-        Position.BELOW_95: gettext("below the 95 % limit"),
-        Position.BELOW_998: gettext("below the 99.8 % limit"),
-    }[position]
+    if position is Position.WITHIN:
+        return gettext("within expected variation")
+    limit = level(99.8 if position in (Position.ABOVE_998, Position.BELOW_998) else 95)
+    if position in (Position.ABOVE_998, Position.ABOVE_95):
+        return gettext("above the %(limit)s limit", limit=limit)
+    return gettext("below the %(limit)s limit", limit=limit)
+
+
+def level(value: float) -> str:
+    """A confidence level as the texts write it: ``95 %``, ``99.8 %`` / ``99,8 %``."""
+    return f"{format_decimal(value, format='#,##0.#')} %"
 
 
 #: A name's height and a character's width on the charts, in SVG units (12 px text).
@@ -515,6 +519,8 @@ def live() -> tuple[str, int]:
                 "top": TOP,
                 "bottom": HEIGHT - BOTTOM,
             },
+            "p95": level(95),
+            "p998": level(99.8),
             "report_lang": _locale() if _locale() in REPORT_LANGUAGES else "en",
         }
     return _render("live.html", **context)
