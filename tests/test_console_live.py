@@ -155,6 +155,7 @@ def test_the_page_shows_the_trend_funnels_and_the_planted_agent(app: Flask) -> N
     assert "<script" not in text
     assert "bob (below the 99.8 % limit)" in text  # understood only 30 % of the time
     assert re.search(r'<tr data-name="bob"><th scope="row">bob', text)
+    assert '<li data-name="bob"><strong>bob</strong>: solves, but leaves people unheard' in text
     assert 'href="/csat/live/report.pdf?month=2026-10&amp;lang=en"' in text
     assert 'href="/csat/live/export.csv?month=2026-10"' in text
     assert 'href="/csat/live"' in text  # the console's bar
