@@ -153,7 +153,7 @@ def test_the_page_shows_the_trend_funnels_and_the_planted_agent(app: Flask) -> N
     assert "Understood, helped and CSAT, November 2025 to October 2026" in text
     assert text.count('<svg viewBox="0 0 400 240" role="img"') == 5  # trend and 4 funnels
     assert "<script" not in text
-    assert "bob (below the 99.8 % limit)" in text  # understood only 30 % of the time
+    assert "bob (below the 99.8\u00a0% limit)" in text  # understood only 30 % of the time
     assert re.search(r'<tr data-name="bob"><th scope="row">bob', text)
     assert '<li data-name="bob"><strong>bob</strong>: solves, but leaves people unheard' in text
     assert 'href="/csat/live/report.pdf?month=2026-10&amp;lang=en"' in text

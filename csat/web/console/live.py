@@ -308,7 +308,7 @@ def position_label(position: Position) -> str:
 
 def level(value: float) -> str:
     """A confidence level as the texts write it: ``95 %``, ``99.8 %`` / ``99,8 %``."""
-    return f"{format_decimal(value, format='#,##0.#')} %"
+    return f"{format_decimal(value, format='#,##0.#')}\u00a0%"  # no break before %
 
 
 #: A name's height and a character's width on the charts, in SVG units (12 px text).
