@@ -203,6 +203,14 @@ class DatabaseError(CSATError):
         super().__init__(f"database {url}: {message}")
 
 
+class ReportUnavailableError(CSATError):
+    """The PDF report needs matplotlib, which is not installed (the ``report`` extra)."""
+
+    def __init__(self, missing: str) -> None:
+        self.missing = missing
+        super().__init__(f"the PDF report needs {missing}: pip install 'csat-surveys[report]'")
+
+
 class DeliveryError(CSATError):
     """A survey email could not be delivered; ``reason`` is the server's reply or the cause."""
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.engine import URL
@@ -21,7 +21,7 @@ from . import privacy
 from .answers.record import Recorder, RecordResult, SurveyView, find_invitation
 from .clock import Clock, ensure_aware, utcnow
 from .config import Settings
-from .errors import InvalidInputError
+from .errors import InvalidInputError, ReportUnavailableError
 from .follow_ups import digest, work
 from .follow_ups.digest import Reminded
 from .follow_ups.rules import Outcome, State
@@ -48,7 +48,7 @@ if TYPE_CHECKING:  # pragma: no cover - heavy imports only when used
 
     from .delivery import MessageBuilder, Outbox, Sender, SendReport
     from .delivery.status import OutboxStatus
-    from .metrics import Summary
+    from .metrics import MonthReport, Summary
     from .report import RenderedReport
 
 
@@ -502,21 +502,52 @@ class SurveyService:
 
         return month_summary(self.engine, month, team=team, min_n=self.settings.min_group_n)
 
+    def month_report(self, month: date, *, team: str | None = None) -> MonthReport:
+        """Everything the monthly report shows, as plain data (see
+        :func:`csat.metrics.month_report`; follow-up cases judged at the clock's time)."""
+        from .metrics import month_report
+
+        return month_report(
+            self.engine, month, team=team, min_n=self.settings.min_group_n, now=self._now(None)
+        )
+
+    def teams(self, first: date, last: date) -> list[str]:
+        """The teams with responses in the months ``first`` to ``last``, by name."""
+        from .metrics import teams
+
+        return teams(self.engine, first, last)
+
+    def export_csv(
+        self, month: date, stream: IO[str], *, team: str | None = None, with_email: bool = False
+    ) -> int:
+        """Write the month's responses as CSV (see :mod:`csat.metrics.export`); the row count."""
+        from .metrics import export
+
+        records = export.rows(self.engine, month, with_email=with_email, team=team)
+        return export.write_csv(records, stream, with_email=with_email)
+
     def report(
         self, month: date, path: str | Path, *, lang: str | None = None, team: str | None = None
     ) -> RenderedReport:
         """Write the monthly PDF (see :func:`csat.report.render_report`).
 
         Needs the ``report`` extra: ``pip install 'csat-surveys[report]'``.
+
+        :raises ReportUnavailableError: matplotlib is not installed.
         """
         from .report import render_report
 
-        return render_report(
-            self.engine,
-            month,
-            path,
-            lang=lang or ("de" if self.settings.default_locale == "de" else "en"),
-            team=team,
-            min_n=self.settings.min_group_n,
-            now=self._now(None),
-        )
+        try:
+            return render_report(
+                self.engine,
+                month,
+                path,
+                lang=lang or ("de" if self.settings.default_locale == "de" else "en"),
+                team=team,
+                min_n=self.settings.min_group_n,
+                now=self._now(None),
+            )
+        except ImportError as e:  # matplotlib is imported when the first page is drawn
+            if (e.name or "").partition(".")[0] != "matplotlib":
+                raise
+            raise ReportUnavailableError("matplotlib") from e

@@ -28,6 +28,7 @@ from .queries import (
     ranked,
     response_rate,
     summarize,
+    teams,
     trend,
 )
 from .report_data import month_report
@@ -80,5 +81,6 @@ __all__ = [
     "ranked",
     "response_rate",
     "summarize",
+    "teams",
     "trend",
 ]

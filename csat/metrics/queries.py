@@ -216,6 +216,19 @@ def agent_teams(bind: Bind, month: date, *, team: str | None = None) -> dict[str
     return found
 
 
+def teams(bind: Bind, start: date, end: date) -> list[str]:
+    """The teams with responses from month ``start`` up to and including month ``end``."""
+    since, _ = month_bounds(start)
+    _, until = month_bounds(end)
+    query = (
+        select(Response.team)
+        .where(Response.answered_at >= since, Response.answered_at < until)
+        .group_by(Response.team)
+        .order_by(Response.team)
+    )
+    return [str(row[0]) for row in _rows(bind, query)]
+
+
 def _bucket(column: Any, boundaries: Sequence[datetime]) -> ColumnElement[Any]:
     """The index of the ``[boundaries[i], boundaries[i+1])`` that ``column`` falls in."""
     return case(*((column < b, i) for i, b in enumerate(boundaries[1:])), else_=None)

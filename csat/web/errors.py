@@ -12,6 +12,7 @@ from ..errors import (
     FollowUpStateError,
     HookPayloadError,
     InvalidInputError,
+    ReportUnavailableError,
     ResponseFinalError,
     SignatureError,
     UnknownTokenError,
@@ -31,6 +32,7 @@ HTTP_STATUS: dict[type[CSATError], int] = {
     SignatureError: 401,
     HookPayloadError: 422,
     DatabaseError: 503,
+    ReportUnavailableError: 503,
 }
 
 

@@ -8,6 +8,7 @@ every console page answers 403 and says how access is given.
 
 from __future__ import annotations
 
+from . import live as _live  # noqa: F401 - the live view's routes on the blueprint
 from .access import STAFF, LoginLimiter, PasswordLogin, console_user
 from .views import blueprint
 
