@@ -20,6 +20,7 @@ and control characters and lone surrogates are refused.
 from __future__ import annotations
 
 import base64
+import binascii
 import hmac
 import re
 from abc import ABC, abstractmethod
@@ -142,6 +143,14 @@ def hmac_hex(secret: bytes, message: bytes, digest: str) -> str:
 def hmac_base64(secret: bytes, message: bytes, digest: str) -> str:
     """The standard base64 of the raw HMAC of ``message``."""
     return base64.b64encode(hmac.new(secret, message, digest).digest()).decode("ascii")
+
+
+def base64_size(value: str) -> int:
+    """How many bytes the standard base64 ``value`` holds; 0 if it is no base64."""
+    try:
+        return len(base64.b64decode(value, validate=True))
+    except (binascii.Error, ValueError):
+        return 0
 
 
 def same(expected: str, given: str) -> bool:
@@ -400,6 +409,12 @@ def option_names(name: str, options: Mapping[str, Any], key: str) -> Mapping[str
     return names
 
 
+def _unread(fields: Fields, **values: str | None) -> HookPayloadError:
+    """The error for required values that are missing though no problem was noted."""
+    missing = {name: "required" for name, value in values.items() if value is None}
+    return HookPayloadError(fields.helpdesk, missing)
+
+
 class Adapter(ABC):
     """One helpdesk's webhook: its signature scheme and its body.
 
@@ -416,6 +431,16 @@ class Adapter(ABC):
     extra_options: ClassVar[tuple[str, ...]] = ()
     #: The replay window of a scheme with a timestamp; ``None``: it has none.
     default_max_age: ClassVar[timedelta | None] = None
+    #: The header with the signature of the body (:meth:`expected` computes it).
+    signature_header: ClassVar[str] = ""
+    #: A well-formed value of :attr:`signature_header` (:meth:`well_formed`).
+    signature_format: ClassVar[re.Pattern[str]] = re.compile("(?!)")
+    #: The header with the Unix time the signature covers; ``None``: it has none.
+    timestamp_header: ClassVar[str | None] = None
+    #: The reason a missing or malformed signature is refused, if not the header's name.
+    malformed: ClassVar[str | None] = None
+    #: Whether the scheme is the shared secret in ``X-CSAT-Token``, which signs nothing.
+    uses_token: bool = False
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         given = dict(options or {})
@@ -446,7 +471,6 @@ class Adapter(ABC):
         """The adapter with its options from ``settings``."""
         return cls(settings.hook_options.get(cls.name, {}))
 
-    @abstractmethod
     def check_headers(self, headers: Headers, secret: bytes, now: datetime) -> None:
         """Check what can be checked before the body is read: the signature headers
         are there and well formed, a timestamp is within the window (a shared-secret
@@ -454,14 +478,41 @@ class Adapter(ABC):
 
         :raises SignatureError: they are not.
         """
+        if self.uses_token:
+            check_token(self.name, headers, secret)
+            return
+        sent = None
+        if self.timestamp_header is not None:
+            sent = unix_time(self.name, headers.get(self.timestamp_header))
+        if not self.well_formed(headers.get(self.signature_header)):
+            reason = self.malformed or f"missing or malformed {self.signature_header} header"
+            raise SignatureError(self.name, reason)
+        if sent is not None:
+            self.window(sent, now)
 
-    @abstractmethod
+    def well_formed(self, signature: str) -> bool:
+        """Whether ``signature`` has the scheme's form (:attr:`signature_format`)."""
+        return self.signature_format.fullmatch(signature) is not None
+
     def verify(self, headers: Headers, body: bytes, secret: bytes, now: datetime) -> None:
         """Check the signature of ``body`` (before it is parsed), in constant time;
         :meth:`check_headers` first.
 
         :raises SignatureError: it is missing, stale or wrong.
         """
+        self.check_headers(headers, secret, now)
+        if self.uses_token:
+            return  # the token signs nothing: no more to check
+        given = headers.get(self.signature_header)
+        # Every accepted value is compared (no short-circuit): constant time.
+        matches = [same(value, given) for value in self.expected(headers, body, secret)]
+        if not any(matches):
+            raise SignatureError(self.name, "bad signature")
+
+    def expected(self, headers: Headers, body: bytes, secret: bytes) -> tuple[str, ...]:
+        """The values of :attr:`signature_header` that sign ``body`` (each one is
+        accepted); a scheme that signs gives them, none is accepted otherwise."""
+        return ()
 
     @abstractmethod
     def parse(self, payload: Mapping[str, Any], headers: Headers, now: datetime) -> HookDecision:
@@ -469,6 +520,49 @@ class Adapter(ABC):
 
         :raises HookPayloadError: fields are missing or invalid, every one named.
         """
+
+    def resolved(
+        self,
+        fields: Fields,
+        ticket_id: str | None,
+        email: str | None,
+        agent: str | None,
+        team: str | None,
+        *,
+        channel: str,
+        resolved_at: datetime,
+        category: str | None = None,
+        locale: str | None = None,
+    ) -> Resolved:
+        """The :class:`Resolved` of values read with ``fields``, for this adapter's survey.
+
+        :raises HookPayloadError: every problem ``fields`` noted; a required
+            value is ``None`` only where one was noted.
+        """
+        fields.check()
+        if ticket_id is not None and email is not None and agent is not None and team is not None:
+            return Resolved(
+                ticket_id=ticket_id,
+                email=email,
+                agent=agent,
+                team=team,
+                channel=channel,
+                resolved_at=resolved_at,
+                category=category,
+                locale=locale,
+                survey=self.survey,
+            )
+        raise _unread(fields, ticket_id=ticket_id, email=email, agent=agent, team=team)
+
+    def reopened(self, fields: Fields, ticket_id: str | None) -> Reopened:
+        """The :class:`Reopened` of a ticket id read with ``fields``, for this adapter's survey.
+
+        :raises HookPayloadError: every problem ``fields`` noted.
+        """
+        fields.check()
+        if ticket_id is not None:
+            return Reopened(ticket_id, self.survey)
+        raise _unread(fields, ticket_id=ticket_id)
 
     def window(self, sent: datetime, now: datetime) -> None:
         """Refuse a timestamp outside this helpdesk's replay window."""

@@ -27,21 +27,16 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from ..errors import SignatureError
 from .base import (
     Adapter,
     Fields,
     Headers,
     HookDecision,
     Ignored,
-    Reopened,
-    Resolved,
     channel_of,
     hmac_hex,
     locale_of,
     option_names,
-    same,
-    unix_time,
 )
 
 SIGNATURE_HEADER = "X-Chatwoot-Signature"
@@ -61,22 +56,16 @@ class Chatwoot(Adapter):
     name = "chatwoot"
     extra_options = ("inboxes",)
     default_max_age: ClassVar[timedelta | None] = timedelta(seconds=300)
+    signature_header = SIGNATURE_HEADER
+    signature_format = _SIGNATURE
+    timestamp_header = TIMESTAMP_HEADER
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(options)
         self.inboxes = option_names(self.name, options or {}, "inboxes")
 
-    def check_headers(self, headers: Headers, secret: bytes, now: datetime) -> None:
-        sent = unix_time(self.name, headers.get(TIMESTAMP_HEADER))
-        if not _SIGNATURE.fullmatch(headers.get(SIGNATURE_HEADER)):
-            raise SignatureError(self.name, f"missing or malformed {SIGNATURE_HEADER} header")
-        self.window(sent, now)
-
-    def verify(self, headers: Headers, body: bytes, secret: bytes, now: datetime) -> None:
-        self.check_headers(headers, secret, now)
-        expected = sign(secret, headers.get(TIMESTAMP_HEADER), body)
-        if not same(expected, headers.get(SIGNATURE_HEADER)):
-            raise SignatureError(self.name, "bad signature")
+    def expected(self, headers: Headers, body: bytes, secret: bytes) -> tuple[str, ...]:
+        return (sign(secret, headers.get(TIMESTAMP_HEADER), body),)
 
     def parse(self, payload: Mapping[str, Any], headers: Headers, now: datetime) -> HookDecision:
         fields = Fields(self.name, payload, now)
@@ -92,9 +81,7 @@ class Chatwoot(Adapter):
             return Ignored("the conversation was not resolved before")
         conversation = fields.text("id")
         if status == "open":
-            fields.check()
-            assert conversation is not None
-            return Reopened(conversation, self.survey)
+            return self.reopened(fields, conversation)
         email = fields.address("meta.sender.email")
         agent = fields.text("meta.assignee.name", fallback=self.agent, option="agent")
         inbox = fields.text("inbox_id", required=False)
@@ -105,18 +92,15 @@ class Chatwoot(Adapter):
         kind = fields.text("channel", required=False) or ""
         resolved_at = fields.epoch("timestamp")
         language = fields.text("additional_attributes.browser_language", required=False)
-        fields.check()
-        assert conversation is not None and email is not None and agent is not None
-        assert team is not None
-        return Resolved(
-            ticket_id=conversation,
-            email=email,
-            agent=agent,
-            team=team,
+        return self.resolved(
+            fields,
+            conversation,
+            email,
+            agent,
+            team,
             channel="ticket" if kind == "Channel::Email" else channel_of(kind, default="chat"),
             resolved_at=resolved_at,
             locale=locale_of(language),
-            survey=self.survey,
         )
 
     @staticmethod

@@ -28,21 +28,16 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from ..config import Settings
-from ..errors import ConfigurationError, SignatureError
+from ..errors import ConfigurationError
 from .base import (
     Adapter,
     Fields,
     Headers,
     HookDecision,
     Ignored,
-    Reopened,
-    Resolved,
     channel_of,
-    check_token,
     locale_of,
     option_texts,
-    same,
-    unix_time,
 )
 
 TIMESTAMP_HEADER = "X-CSAT-Timestamp"
@@ -83,6 +78,11 @@ class Generic(Adapter):
     name = "generic"
     extra_options = ("scheme", "resolved", "reopened")
     default_max_age: ClassVar[timedelta | None] = timedelta(seconds=300)
+    # The hmac-sha256 scheme's; the token scheme reads X-CSAT-Token only.
+    signature_header = SIGNATURE_HEADER
+    signature_format = _SIGNATURE
+    timestamp_header = TIMESTAMP_HEADER
+    malformed = "missing or malformed signature headers"
 
     def __init__(
         self, options: Mapping[str, Any] | None = None, mapping: Mapping[str, str] | None = None
@@ -94,8 +94,11 @@ class Generic(Adapter):
             raise ConfigurationError(
                 "CSAT_HOOK_OPTIONS", f"generic.scheme: expected one of {', '.join(SCHEMES)}"
             )
-        self.resolved = option_texts(self.name, given, "resolved", ("resolved", "solved", "closed"))
-        self.reopened = option_texts(self.name, given, "reopened", ("open", "reopened"))
+        self.uses_token = self.scheme == "token"
+        self.resolved_states = option_texts(
+            self.name, given, "resolved", ("resolved", "solved", "closed")
+        )
+        self.reopened_states = option_texts(self.name, given, "reopened", ("open", "reopened"))
         self.mapping = check_mapping(mapping or {})
 
     @classmethod
@@ -103,22 +106,8 @@ class Generic(Adapter):
         """The adapter with its options and ``CSAT_HOOK_MAPPING`` from ``settings``."""
         return cls(settings.hook_options.get(cls.name, {}), settings.hook_mapping)
 
-    def check_headers(self, headers: Headers, secret: bytes, now: datetime) -> None:
-        if self.scheme == "token":
-            check_token(self.name, headers, secret)
-            return
-        sent = unix_time(self.name, headers.get(TIMESTAMP_HEADER))
-        if not _SIGNATURE.fullmatch(headers.get(SIGNATURE_HEADER)):
-            raise SignatureError(self.name, "missing or malformed signature headers")
-        self.window(sent, now)
-
-    def verify(self, headers: Headers, body: bytes, secret: bytes, now: datetime) -> None:
-        self.check_headers(headers, secret, now)
-        if self.scheme == "token":
-            return  # the token signs nothing: no more to check
-        expected = sign(secret, headers.get(TIMESTAMP_HEADER), body)
-        if not same(expected, headers.get(SIGNATURE_HEADER)):
-            raise SignatureError(self.name, "bad signature")
+    def expected(self, headers: Headers, body: bytes, secret: bytes) -> tuple[str, ...]:
+        return (sign(secret, headers.get(TIMESTAMP_HEADER), body),)
 
     def parse(self, payload: Mapping[str, Any], headers: Headers, now: datetime) -> HookDecision:
         fields = Fields(self.name, payload, now)
@@ -128,13 +117,11 @@ class Generic(Adapter):
         if status_path is not None:
             status = (fields.text(status_path) or "").lower()
             fields.check()
-            if status not in self.reopened + self.resolved:
+            if status not in self.reopened_states + self.resolved_states:
                 return Ignored(f"status {status[:40]!r} is neither resolved nor reopened")
         ticket = fields.text(self.mapping["ticket_id"])
-        if status in self.reopened:
-            fields.check()
-            assert ticket is not None
-            return Reopened(ticket, self.survey)
+        if status in self.reopened_states:
+            return self.reopened(fields, ticket)
         email = fields.address(self.mapping["email"])
         agent = self._optional(fields, "agent", self.agent)
         team = self._optional(fields, "team", self.team)
@@ -143,19 +130,16 @@ class Generic(Adapter):
         resolved_at = now if resolved_path is None else fields.moment(resolved_path)
         category = self._value(fields, "category")
         locale = self._value(fields, "locale")
-        fields.check()
-        assert ticket is not None and email is not None and agent is not None
-        assert team is not None
-        return Resolved(
-            ticket_id=ticket,
-            email=email,
-            agent=agent,
-            team=team,
+        return self.resolved(
+            fields,
+            ticket,
+            email,
+            agent,
+            team,
             channel=channel_of(channel),
             resolved_at=resolved_at,
             category=category,
             locale=locale_of(locale),
-            survey=self.survey,
         )
 
     def _optional(self, fields: Fields, name: str, fallback: str | None) -> str | None:

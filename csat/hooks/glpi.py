@@ -34,19 +34,14 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from ..errors import SignatureError
 from .base import (
     Adapter,
     Fields,
     Headers,
     HookDecision,
     Ignored,
-    Reopened,
-    Resolved,
     channel_of,
     hmac_hex,
-    same,
-    unix_time,
 )
 
 SIGNATURE_HEADER = "X-GLPI-signature"
@@ -67,18 +62,12 @@ class Glpi(Adapter):
 
     name = "glpi"
     default_max_age: ClassVar[timedelta | None] = timedelta(hours=1)
+    signature_header = SIGNATURE_HEADER
+    signature_format = _SIGNATURE
+    timestamp_header = TIMESTAMP_HEADER
 
-    def check_headers(self, headers: Headers, secret: bytes, now: datetime) -> None:
-        sent = unix_time(self.name, headers.get(TIMESTAMP_HEADER))
-        if not _SIGNATURE.fullmatch(headers.get(SIGNATURE_HEADER)):
-            raise SignatureError(self.name, f"missing or malformed {SIGNATURE_HEADER} header")
-        self.window(sent, now)
-
-    def verify(self, headers: Headers, body: bytes, secret: bytes, now: datetime) -> None:
-        self.check_headers(headers, secret, now)
-        expected = sign(secret, headers.get(TIMESTAMP_HEADER), body)
-        if not same(expected, headers.get(SIGNATURE_HEADER)):
-            raise SignatureError(self.name, "bad signature")
+    def expected(self, headers: Headers, body: bytes, secret: bytes) -> tuple[str, ...]:
+        return (sign(secret, headers.get(TIMESTAMP_HEADER), body),)
 
     def parse(self, payload: Mapping[str, Any], headers: Headers, now: datetime) -> HookDecision:
         fields = Fields(self.name, payload, now)
@@ -93,9 +82,7 @@ class Glpi(Adapter):
             return Ignored(f"ticket status {status} is neither solved nor closed")
         ticket = fields.text("item.id")
         if status in REOPENED:
-            fields.check()
-            assert ticket is not None
-            return Reopened(ticket, self.survey)
+            return self.reopened(fields, ticket)
         team = fields.value("item.team")
         members = team if isinstance(team, list) else []
         requester = self._member(members, "requester", "User")
@@ -131,18 +118,15 @@ class Glpi(Adapter):
         category = fields.text("item.category.name", required=False)
         request_type = fields.text("item.request_type.name", required=False)
         resolved_at = fields.moment("item.date_mod")
-        fields.check()
-        assert ticket is not None and email is not None and agent is not None
-        assert team_name is not None
-        return Resolved(
-            ticket_id=ticket,
-            email=email,
-            agent=agent,
-            team=team_name,
+        return self.resolved(
+            fields,
+            ticket,
+            email,
+            agent,
+            team_name,
             channel=channel_of(request_type),
             resolved_at=resolved_at,
             category=category,
-            survey=self.survey,
         )
 
     @staticmethod

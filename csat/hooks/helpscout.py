@@ -20,25 +20,20 @@ else ``mailbox <id>``. The ticket id is the conversation's ``number``.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
-from ..errors import SignatureError
 from .base import (
     Adapter,
     Fields,
     Headers,
     HookDecision,
     Ignored,
-    Reopened,
-    Resolved,
+    base64_size,
     channel_of,
     hmac_base64,
     option_names,
-    same,
 )
 
 
@@ -51,7 +46,6 @@ class ConversationAdapter(Adapter):
     """A helpdesk that sends its conversation object, signed with base64 HMAC-SHA1."""
 
     extra_options = ("mailboxes",)
-    signature_header: ClassVar[str]
     event_header: ClassVar[str]
     #: The events whose ``closed`` status invites.
     resolving: ClassVar[tuple[str, ...]]
@@ -67,18 +61,11 @@ class ConversationAdapter(Adapter):
         super().__init__(options)
         self.mailboxes = option_names(self.name, options or {}, "mailboxes")
 
-    def check_headers(self, headers: Headers, secret: bytes, now: datetime) -> None:
-        try:
-            digest = base64.b64decode(headers.get(self.signature_header), validate=True)
-        except (binascii.Error, ValueError):
-            digest = b""
-        if len(digest) != 20:  # a SHA-1 digest
-            raise SignatureError(self.name, f"missing or malformed {self.signature_header} header")
+    def well_formed(self, signature: str) -> bool:
+        return base64_size(signature) == 20  # a SHA-1 digest
 
-    def verify(self, headers: Headers, body: bytes, secret: bytes, now: datetime) -> None:
-        self.check_headers(headers, secret, now)
-        if not same(sign(secret, body), headers.get(self.signature_header)):
-            raise SignatureError(self.name, "bad signature")
+    def expected(self, headers: Headers, body: bytes, secret: bytes) -> tuple[str, ...]:
+        return (sign(secret, body),)
 
     def parse(self, payload: Mapping[str, Any], headers: Headers, now: datetime) -> HookDecision:
         event = headers.get(self.event_header).strip().lower()
@@ -91,9 +78,7 @@ class ConversationAdapter(Adapter):
             return Ignored(f"event {shown!r} with status {status[:40]!r} closes nothing")
         number = fields.text("number")
         if reopened:
-            fields.check()
-            assert number is not None
-            return Reopened(number, self.survey)
+            return self.reopened(fields, number)
         present = [path for path in self.customer_paths if fields.value(path) not in (None, "")]
         email = fields.address(present[0] if present else self.customer_paths[0])
         agent = fields.person("assignee", self.first_name, self.last_name)
@@ -105,17 +90,8 @@ class ConversationAdapter(Adapter):
         team = fields.or_option("mailboxId", team, None, "team")
         kind = fields.text("type", required=False)
         resolved_at = fields.moment("closedAt")
-        fields.check()
-        assert number is not None and email is not None and agent is not None
-        assert team is not None
-        return Resolved(
-            ticket_id=number,
-            email=email,
-            agent=agent,
-            team=team,
-            channel=channel_of(kind),
-            resolved_at=resolved_at,
-            survey=self.survey,
+        return self.resolved(
+            fields, number, email, agent, team, channel=channel_of(kind), resolved_at=resolved_at
         )
 
 

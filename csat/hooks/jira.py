@@ -36,9 +36,6 @@ from .base import (
     Headers,
     HookDecision,
     Ignored,
-    Reopened,
-    Resolved,
-    check_token,
 )
 
 EVENTS = ("resolved", "reopened")
@@ -48,12 +45,7 @@ class Jira(Adapter):
     """Jira (Service Management) automation, authenticated by ``X-CSAT-Token``."""
 
     name = "jira"
-
-    def check_headers(self, headers: Headers, secret: bytes, now: datetime) -> None:
-        check_token(self.name, headers, secret)
-
-    def verify(self, headers: Headers, body: bytes, secret: bytes, now: datetime) -> None:
-        self.check_headers(headers, secret, now)  # the token signs nothing: no more to check
+    uses_token = True
 
     def parse(self, payload: Mapping[str, Any], headers: Headers, now: datetime) -> HookDecision:
         fields = Fields(self.name, payload, now)
@@ -66,24 +58,19 @@ class Jira(Adapter):
             return Ignored(f"status category {(category or '')[:40]!r} is not done")
         key = fields.text("issue.key")
         if event is not None and event.lower() == "reopened":
-            fields.check()
-            assert key is not None
-            return Reopened(key, self.survey)
+            return self.reopened(fields, key)
         email = fields.address("issue.reporter.email")
         agent = fields.text("issue.assignee", fallback=self.agent, option="agent")
         team = fields.text("issue.project", fallback=self.team, option="team")
         resolved_at = fields.moment("issue.resolutiondate")
         issue_type = fields.text("issue.issueType", required=False)
-        fields.check()
-        assert key is not None and email is not None and agent is not None
-        assert team is not None
-        return Resolved(
-            ticket_id=key,
-            email=email,
-            agent=agent,
-            team=team,
+        return self.resolved(
+            fields,
+            key,
+            email,
+            agent,
+            team,
             channel="ticket",
             resolved_at=resolved_at,
             category=issue_type,
-            survey=self.survey,
         )

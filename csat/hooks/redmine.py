@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from ..errors import ConfigurationError, SignatureError
+from ..errors import ConfigurationError
 from .base import (
     MAX_ADDRESS,
     Adapter,
@@ -35,12 +35,9 @@ from .base import (
     Headers,
     HookDecision,
     Ignored,
-    Reopened,
-    Resolved,
     bad_text,
     hmac_hex,
     locale_of,
-    same,
 )
 
 SIGNATURE_HEADER = "X-Redmine-Signature-256"
@@ -70,20 +67,16 @@ class Redmine(Adapter):
 
     name = "redmine"
     extra_options = ("email_field", "locale_field")
+    signature_header = SIGNATURE_HEADER
+    signature_format = _SIGNATURE
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(options)
         self.email_field = _field_option(options or {}, "email_field")
         self.locale_field = _field_option(options or {}, "locale_field")
 
-    def check_headers(self, headers: Headers, secret: bytes, now: datetime) -> None:
-        if not _SIGNATURE.fullmatch(headers.get(SIGNATURE_HEADER)):
-            raise SignatureError(self.name, f"missing or malformed {SIGNATURE_HEADER} header")
-
-    def verify(self, headers: Headers, body: bytes, secret: bytes, now: datetime) -> None:
-        self.check_headers(headers, secret, now)
-        if not same(sign(secret, body), headers.get(SIGNATURE_HEADER)):
-            raise SignatureError(self.name, "bad signature")
+    def expected(self, headers: Headers, body: bytes, secret: bytes) -> tuple[str, ...]:
+        return (sign(secret, body),)
 
     def parse(self, payload: Mapping[str, Any], headers: Headers, now: datetime) -> HookDecision:
         fields = Fields(self.name, payload, now)
@@ -99,9 +92,7 @@ class Redmine(Adapter):
             return Ignored("the issue's status did not change")
         issue = fields.text("data.issue.id")
         if not closed:
-            fields.check()
-            assert issue is not None
-            return Reopened(issue, self.survey)
+            return self.reopened(fields, issue)
         email = self._custom(fields, self.email_field, "email_field")
         agent = fields.text("data.issue.assigned_to.name", required=False) or fields.text(
             "data.journal.user.name", required=False
@@ -113,19 +104,16 @@ class Redmine(Adapter):
         language = None
         if self.locale_field is not None:
             language = self._custom(fields, self.locale_field, "locale_field", required=False)
-        fields.check()
-        assert issue is not None and email is not None and agent is not None
-        assert team is not None
-        return Resolved(
-            ticket_id=issue,
-            email=email,
-            agent=agent,
-            team=team,
+        return self.resolved(
+            fields,
+            issue,
+            email,
+            agent,
+            team,
             channel="ticket",
             resolved_at=resolved_at,
             category=tracker,
             locale=locale_of(language),
-            survey=self.survey,
         )
 
     @staticmethod

@@ -27,7 +27,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from ..errors import SignatureError
 from .base import (
     MISSING,
     Adapter,
@@ -35,12 +34,9 @@ from .base import (
     Headers,
     HookDecision,
     Ignored,
-    Reopened,
-    Resolved,
     channel_of,
     hmac_hex,
     option_texts,
-    same,
 )
 
 SIGNATURE_HEADER = "X-Hub-Signature"
@@ -59,6 +55,8 @@ class Zammad(Adapter):
 
     name = "zammad"
     extra_options = ("closed_states", "reopened_states")
+    signature_header = SIGNATURE_HEADER
+    signature_format = _SIGNATURE
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(options)
@@ -66,14 +64,8 @@ class Zammad(Adapter):
         self.closed_states = option_texts(self.name, given, "closed_states", ("closed",))
         self.reopened_states = option_texts(self.name, given, "reopened_states", ("open",))
 
-    def check_headers(self, headers: Headers, secret: bytes, now: datetime) -> None:
-        if not _SIGNATURE.fullmatch(headers.get(SIGNATURE_HEADER)):
-            raise SignatureError(self.name, f"missing or malformed {SIGNATURE_HEADER} header")
-
-    def verify(self, headers: Headers, body: bytes, secret: bytes, now: datetime) -> None:
-        self.check_headers(headers, secret, now)
-        if not same(sign(secret, body), headers.get(SIGNATURE_HEADER)):
-            raise SignatureError(self.name, "bad signature")
+    def expected(self, headers: Headers, body: bytes, secret: bytes) -> tuple[str, ...]:
+        return (sign(secret, body),)
 
     def parse(self, payload: Mapping[str, Any], headers: Headers, now: datetime) -> HookDecision:
         fields = Fields(self.name, payload, now)
@@ -83,9 +75,7 @@ class Zammad(Adapter):
             return Ignored(f"ticket state {state[:40]!r} is neither closed nor reopened")
         number = fields.text("ticket.number")
         if state in self.reopened_states:
-            fields.check()
-            assert number is not None
-            return Reopened(number, self.survey)
+            return self.reopened(fields, number)
         email = fields.address("ticket.customer.email")
         agent = None
         if fields.value("ticket.owner.id") != _NOBODY:
@@ -101,15 +91,12 @@ class Zammad(Adapter):
             closed = "ticket.close_at"
         resolved_at = fields.moment(closed)
         article_type = fields.text("ticket.create_article_type", required=False)
-        fields.check()
-        assert number is not None and email is not None and agent is not None
-        assert team is not None
-        return Resolved(
-            ticket_id=number,
-            email=email,
-            agent=agent,
-            team=team,
+        return self.resolved(
+            fields,
+            number,
+            email,
+            agent,
+            team,
             channel=channel_of(article_type),
             resolved_at=resolved_at,
-            survey=self.survey,
         )
