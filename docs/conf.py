@@ -43,6 +43,8 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(alembic|jinja2|matplotlib|pypdf)\..*"),
     (r"py:.*", r"PdfPages"),
     (r"py:.*", r"BaseLoader"),
+    # Python 3.11's inventory has no entry for the class re.Pattern (3.12's has).
+    (r"py:class", r"re\.Pattern"),
     # SQLAlchemy 2's Mapped (the inventory is of SQLAlchemy 1.4).
     (r"py:.*", r"(sqlalchemy\.orm\.base\.)?Mapped"),
 ]
